@@ -1,0 +1,1 @@
+"""Content of the assistant (``content/*.yml``, ``messages.yml``), its schema and loader."""

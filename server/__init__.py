@@ -1,0 +1,1 @@
+"""FastAPI front door of the assistant."""

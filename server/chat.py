@@ -1,0 +1,100 @@
+"""One user turn: session, input checks, engine call, and the API's view of the state."""
+
+from __future__ import annotations
+
+import re
+import secrets
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
+from server.db.base import utcnow
+from server.db.engine import transaction
+from server.db.models import ChatSession
+from server.engine_client import EngineClient, EngineUnavailable, Turn
+
+#: Server-issued ids: 32 url-safe characters = 192 random bits.
+SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
+#: Characters removed from user text before it reaches the engine.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Invisible prefix that keeps typed text starting with "/" from being read by
+#: the engine as an intent payload ("/intent{...}").  Word joiner, U+2060.
+TEXT_GUARD = "\u2060"
+
+
+def new_session_id() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def clean_text(text: str) -> str:
+    return _CONTROL.sub("", text).strip()
+
+
+def guard_payload(text: str, offered: list[Any]) -> str:
+    """Let a ``/payload`` through only when it is a button offered to this session."""
+    if text.startswith("/") and text not in offered:
+        return TEXT_GUARD + text
+    return text
+
+
+def to_api(turn: Turn, session_id: str) -> ChatResponse:
+    messages: list[ChatMessage] = []
+    for raw in turn.messages:
+        text = raw.get("text")
+        buttons = [
+            Button(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
+            for b in raw.get("buttons") or []
+            if isinstance(b, dict)
+        ]
+        if isinstance(text, str) and text:
+            messages.append(ChatMessage(text=text, buttons=buttons))
+        elif buttons and messages:
+            messages[-1].buttons.extend(buttons)
+    slots = turn.slots
+    topic = turn.slots_set.get("topic") if "topic" in turn.slots_set else None
+    route = None
+    if slots.get("route_service"):
+        route = Route(service=str(slots["route_service"]), ticket=slots.get("route_ticket"))
+    form = None
+    active_loop = turn.state.get("active_loop")
+    if active_loop:
+        form = FormState(name=str(active_loop), requested_slot=turn.state.get("requested_slot"))
+    return ChatResponse(session_id=session_id, messages=messages, topic=topic, route=route, form=form)
+
+
+class ChatService:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: EngineClient) -> None:
+        self._sessions = sessions
+        self._engine = engine
+
+    async def _open_session(self, session_id: str | None, channel: str) -> tuple[str, list[Any]]:
+        async with transaction(self._sessions) as db:
+            if session_id and SESSION_ID_PATTERN.match(session_id):
+                known = await db.get(ChatSession, session_id)
+                if known is not None:
+                    return known.id, list(known.offered_payloads or [])
+            fresh = ChatSession(id=new_session_id(), channel=channel, offered_payloads=[])
+            db.add(fresh)
+            return fresh.id, []
+
+    async def _remember_buttons(self, session_id: str, response: ChatResponse) -> None:
+        payloads = [b.payload for m in response.messages for b in m.buttons]
+        async with transaction(self._sessions) as db:
+            row = await db.get(ChatSession, session_id)
+            if row is not None:
+                row.offered_payloads = payloads
+                row.last_seen_at = utcnow()
+
+    async def turn(self, text: str, session_id: str | None, mode: str, channel: str = "api") -> ChatResponse:
+        sid, offered = await self._open_session(session_id, channel)
+        guarded = guard_payload(text, offered)
+        turn = await self._engine.send(sid, guarded, {"mode": mode, "channel": channel})
+        if not turn.messages and any(a.startswith("action_") for a in turn.state.get("actions", [])):
+            # A custom action produced nothing: Rasa hides action-server failures.
+            health = await self._engine.action_server_health()
+            if health["status"] != "ok":
+                raise EngineUnavailable("actions", health.get("error", "down"))
+        response = to_api(turn, sid)
+        await self._remember_buttons(sid, response)
+        return response

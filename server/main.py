@@ -1,0 +1,79 @@
+"""The FastAPI application: ``uvicorn --factory server.main:create_app``."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from knowledge.loader import get_knowledge
+from knowledge.messages import message
+from server.api.routes import chat, health, pages
+from server.api.routes.pages import STATIC
+from server.chat import ChatService
+from server.db.engine import create_engine, session_factory
+from server.db.migrate import upgrade
+from server.engine_client import EngineClient
+from server.settings import Settings, get_settings
+
+
+def _validation_detail(exc: RequestValidationError) -> str:
+    for error in exc.errors():
+        loc = [str(part) for part in error.get("loc", ())]
+        if loc[-1:] == ["mode"]:
+            return message("invalid_mode")
+        if loc[-1:] == ["message"] and error.get("type") == "missing":
+            return message("empty_message")
+    return message("invalid_request")
+
+
+def create_app(settings: Settings | None = None, engine_client: EngineClient | None = None) -> FastAPI:
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        get_knowledge()  # a broken content file fails here, naming file and field
+        await anyio.to_thread.run_sync(upgrade, settings.database_url)
+        db_engine = create_engine(settings.database_url)
+        client = engine_client or EngineClient(
+            settings.engine_url,
+            settings.require_engine_token(),
+            settings.action_server_url,
+            timeout_s=settings.engine_timeout_s,
+        )
+        app.state.settings = settings
+        app.state.db_engine = db_engine
+        app.state.engine = client
+        app.state.chat = ChatService(session_factory(db_engine), client)
+        try:
+            yield
+        finally:
+            await client.aclose()
+            await db_engine.dispose()
+
+    app = FastAPI(title="Partenaires Santé", version="0.1.0", lifespan=lifespan)
+
+    @app.exception_handler(RequestValidationError)
+    async def on_validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse(status_code=422, content={"detail": _validation_detail(exc)})
+
+    @app.exception_handler(StarletteHTTPException)
+    async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        key = "not_found" if exc.status_code == 404 else "invalid_request"
+        return JSONResponse(status_code=exc.status_code, content={"detail": message(key)})
+
+    @app.exception_handler(Exception)
+    async def on_unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse(status_code=500, content={"detail": message("internal_error")})
+
+    app.include_router(chat.router)
+    app.include_router(health.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    return app

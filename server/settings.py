@@ -1,0 +1,73 @@
+"""Settings from the environment (and an optional ``.env``), via pydantic-settings."""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR_DIR = ROOT / "var"
+
+
+def _absolute_sqlite(url: str) -> str:
+    """``sqlite:///var/app.db`` is relative to the project root, not to the cwd."""
+    prefix, sep, path = url.partition(":///")
+    if not sep or not prefix.startswith("sqlite") or path.startswith("/") or path == ":memory:":
+        return url
+    return f"{prefix}:///{(ROOT / path).as_posix()}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    #: The application database (SQLAlchemy URL); PostgreSQL with postgresql+psycopg://.
+    database_url: str = "sqlite:///var/app.db"
+    #: Rasa's SQL tracker store (SQLAlchemy 1.4 URL, used by the engine).
+    tracker_url: str = "sqlite:///var/tracker.db"
+
+    engine_url: str = "http://127.0.0.1:5005"
+    engine_port: int = Field(default=5005, ge=1, le=65535)
+    #: Shared secret between the front door and the engine's private channel.
+    engine_token: SecretStr | None = None
+    engine_timeout_s: float = Field(default=30.0, gt=0)
+
+    action_server_url: str = "http://127.0.0.1:5055"
+    action_port: int = Field(default=5055, ge=1, le=65535)
+
+    max_message_chars: int = Field(default=1000, ge=1)
+
+    @field_validator("database_url", "tracker_url")
+    @classmethod
+    def _resolve_sqlite(cls, value: str) -> str:
+        return _absolute_sqlite(value)
+
+    @field_validator("engine_token")
+    @classmethod
+    def _no_weak_token(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is None:
+            return None
+        if len(value.get_secret_value()) < 16:
+            raise ValueError("ENGINE_TOKEN must be at least 16 characters (or unset)")
+        return value
+
+    def require_engine_token(self) -> str:
+        if self.engine_token is None:
+            raise RuntimeError(
+                "ENGINE_TOKEN is not set: start the assistant with `make run`, "
+                "or set ENGINE_TOKEN (16+ characters) for the engine and the server."
+            )
+        return self.engine_token.get_secret_value()
+
+
+@functools.cache
+def get_settings() -> Settings:
+    return Settings()

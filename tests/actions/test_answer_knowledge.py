@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.knowledge.answer import ActionAnswerKnowledge
+from knowledge.loader import get_knowledge
+from tests.actions.conftest import TrackerFactory
+
+
+async def run(dispatcher: CollectingDispatcher, tracker: Any, domain: dict[str, Any]) -> list[Any]:
+    return await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+
+
+async def test_a_patient_gets_the_full_answer_with_its_sources(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    entry = get_knowledge().get("role.patient_partenaire")
+    assert entry is not None
+    tracker = make_tracker("role_patient_partenaire", "c est quoi un patient partenaire ?")
+    events = await run(dispatcher, tracker, domain)
+    assert events == [SlotSet("topic", "role.patient_partenaire")]
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_knowledge_long"
+    assert message["answer"] == entry.long
+    assert "France Assos Santé" in message["sources"]
+
+
+async def test_staff_mode_gets_the_short_answer(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("droit_personne_confiance", "personne de confiance", metadata={"mode": "staff"})
+    events = await run(dispatcher, tracker, domain)
+    assert events == [SlotSet("topic", "droit.personne_confiance")]
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_knowledge_short"
+    assert message["answer"] == get_knowledge().get("droit.personne_confiance").short  # type: ignore[union-attr]
+    assert "L1111-6" in message["sources"]
+
+
+async def test_a_terse_definition_query_gets_the_short_answer_in_patient_mode(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    await run(dispatcher, make_tracker("service_cdu", "déf CDU"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_knowledge_short"
+
+
+async def test_a_question_mentioning_definition_in_a_sentence_gets_the_full_answer(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    await run(dispatcher, make_tracker("service_cdu", "je cherche à comprendre la définition de la CDU"), domain)
+    assert dispatcher.messages[0]["response"] == "utter_knowledge_long"
+
+
+async def test_an_intent_without_knowledge_falls_back_and_clears_the_topic(
+    dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
+) -> None:
+    events = await run(dispatcher, make_tracker("greet", "bonjour"), domain)
+    assert events == [SlotSet("topic", None)]
+    assert dispatcher.messages[0]["response"] == "utter_default"

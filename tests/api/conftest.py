@@ -1,0 +1,73 @@
+"""The FastAPI app on a temporary SQLite database, with the engine faked by httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from server.engine_client import EngineClient
+from server.main import create_app
+from server.settings import Settings
+
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+class FakeEngine:
+    """Answers like the engine's frontdoor channel; records what it received."""
+
+    def __init__(self) -> None:
+        self.received: list[dict[str, Any]] = []
+        self.reply: Callable[[dict[str, Any]], dict[str, Any]] = lambda body: {
+            "messages": [{"recipient_id": body["sender"], "text": "Bonjour !"}],
+            "state": {"slots_set": {}, "slots": {}, "active_loop": None, "requested_slot": None, "actions": []},
+        }
+        self.engine_up = True
+        self.actions_up = True
+
+    def handler(self, request: httpx.Request) -> httpx.Response:
+        if request.url.port == 5055:
+            if not self.actions_up:
+                raise httpx.ConnectError("refused")
+            return httpx.Response(200, json={"status": "ok"})
+        if not self.engine_up:
+            raise httpx.ConnectError("refused")
+        if request.headers.get("authorization") != "Bearer test-token-0123456789abcdef":
+            return httpx.Response(401, json={"error": "unauthorized"})
+        if request.method == "GET":
+            return httpx.Response(200, json={"status": "ok", "tracker_store": {"type": "SQLTrackerStore"}})
+        body = json.loads(request.content)
+        self.received.append(body)
+        return httpx.Response(200, json=self.reply(body))
+
+
+@pytest.fixture
+def fake_engine() -> FakeEngine:
+    return FakeEngine()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+        engine_url="http://127.0.0.1:5005",
+        action_server_url="http://127.0.0.1:5055",
+        engine_token="test-token-0123456789abcdef",  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
+    engine = EngineClient(
+        settings.engine_url,
+        "test-token-0123456789abcdef",
+        settings.action_server_url,
+        transport=httpx.MockTransport(fake_engine.handler),
+    )
+    with TestClient(create_app(settings, engine_client=engine)) as test_client:
+        yield test_client

@@ -1,0 +1,75 @@
+"""End to end: the real trained model and action server behind POST /api/chat."""
+
+from __future__ import annotations
+
+import socket
+import sqlite3
+import time
+
+import httpx
+import pytest
+
+from tests.e2e.conftest import Stack, alive, stop_stack
+
+pytestmark = pytest.mark.e2e
+
+
+def test_health_reports_every_component(stack: Stack) -> None:
+    body = httpx.get(f"{stack.url}/health", timeout=10).json()
+    assert body["status"] == "ok"
+    assert body["components"]["engine"]["tracker_store"]["type"] == "SQLTrackerStore"
+
+
+def test_a_three_turn_conversation_gets_the_right_topics(stack: Stack) -> None:
+    with httpx.Client(timeout=60) as client:
+        first = stack.chat(client, "bonjour")
+        sid = first["session_id"]
+        assert first["topic"] is None
+        assert first["messages"] and "Bonjour" in first["messages"][0]["text"]
+
+        second = stack.chat(client, "c est quoi un patient partenaire ?", sid)
+        assert second["session_id"] == sid
+        assert second["topic"] == "role.patient_partenaire"
+        text = second["messages"][0]["text"]
+        assert "Montréal" in text and "Source : " in text and "France Assos Santé" in text
+
+        third = stack.chat(client, "et la personne de confiance, c'est qui ?", sid)
+        assert third["topic"] == "droit.personne_confiance"
+        assert "L1111-6" in third["messages"][0]["text"]
+
+        fourth = stack.chat(client, "à quoi sert la commission des usagers ?", sid, mode="staff")
+        assert fourth["topic"] == "service.cdu"
+        assert fourth["messages"][0]["text"].endswith(
+            "(Source : Code de la santé publique, art. L1112-3 et R1112-79 et suivants)"
+        )
+
+
+def test_what_can_you_do_and_the_fallback(stack: Stack) -> None:
+    with httpx.Client(timeout=60) as client:
+        assert stack.chat(client, "que sais-tu faire ?")["topic"] == "bot.capacites"
+        fallback = stack.chat(client, "zorglub quantique bidule")
+        assert fallback["topic"] is None
+        assert "Je n'ai pas compris" in fallback["messages"][0]["text"]
+
+
+def test_typed_intent_syntax_is_read_as_text(stack: Stack) -> None:
+    with httpx.Client(timeout=60) as client:
+        body = stack.chat(client, "/service_cdu")
+        assert body["topic"] != "service.cdu"
+
+
+def test_ctrl_c_stops_everything_and_the_conversation_is_on_disk(stack: Stack) -> None:
+    with httpx.Client(timeout=60) as client:
+        sid = stack.chat(client, "c'est quoi la CDU ?")["session_id"]
+    started = stop_stack(stack)
+    assert len(started) >= 3
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and any(alive(pid) for pid in started):
+        time.sleep(0.2)
+    assert [pid for pid in started if alive(pid)] == [], "orphan processes after Ctrl-C"
+    for port in stack.ports:
+        with socket.socket() as sock:
+            assert sock.connect_ex(("127.0.0.1", port)) != 0, f"port {port} still open"
+    with sqlite3.connect(stack.tracker_db) as db:
+        events = db.execute("SELECT type_name FROM events WHERE sender_id = ?", (sid,)).fetchall()
+    assert ("user",) in events and ("bot",) in events

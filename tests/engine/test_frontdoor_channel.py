@@ -1,0 +1,94 @@
+"""Engine-side tests (run with .venv-engine): the front door's private channel."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
+from rasa.shared.core.domain import Domain
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
+
+from bot.channels.frontdoor import FrontDoorInput, tracker_store_status, turn_state
+
+DOMAIN = Domain.from_yaml(
+    """
+version: "3.1"
+intents: [greet, service_cdu]
+slots:
+  topic: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+  email: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+"""
+)
+
+
+def tracker(*events: object) -> DialogueStateTracker:
+    return DialogueStateTracker.from_events("s", list(events), slots=DOMAIN.slots)  # type: ignore[arg-type]
+
+
+def test_turn_state_reports_only_the_slots_set_since_the_last_user_message() -> None:
+    t = tracker(
+        ActionExecuted("action_listen"),
+        UserUttered("c'est quoi la CDU ?", {"name": "service_cdu", "confidence": 0.9}),
+        ActionExecuted("action_answer_knowledge"),
+        SlotSet("topic", "service.cdu"),
+        BotUttered("La CDU…"),
+        ActionExecuted("action_listen"),
+        UserUttered("bonjour", {"name": "greet", "confidence": 0.9}),
+        ActionExecuted("utter_greet"),
+        BotUttered("Bonjour"),
+        ActionExecuted("action_listen"),
+    )
+    state = turn_state(t)
+    assert state["slots_set"] == {}
+    assert state["slots"]["topic"] == "service.cdu"
+    assert state["actions"] == ["utter_greet"]
+    assert state["intent"] == "greet"
+
+
+def test_turn_state_reports_the_active_form_and_requested_slot() -> None:
+    t = tracker(
+        ActionExecuted("action_listen"),
+        UserUttered("je veux m'inscrire", {"name": "greet", "confidence": 0.9}),
+        ActionExecuted("inscription_partenaire"),
+        ActiveLoop("inscription_partenaire"),
+        SlotSet("requested_slot", "email"),
+        SlotSet("topic", "role.patient_partenaire"),
+    )
+    state = turn_state(t)
+    assert state["active_loop"] == "inscription_partenaire"
+    assert state["requested_slot"] == "email"
+    assert state["slots_set"]["topic"] == "role.patient_partenaire"
+
+
+def test_tracker_store_status_detects_the_silent_fallback_to_memory() -> None:
+    store = FailSafeTrackerStore(InMemoryTrackerStore(DOMAIN))
+    agent = SimpleNamespace(tracker_store=store)
+    assert tracker_store_status(agent) == {"type": "InMemoryTrackerStore", "fell_back_to_memory": False}
+    _ = store.fallback_tracker_store  # what Rasa does when the real store fails
+    assert tracker_store_status(agent)["fell_back_to_memory"] is True
+
+
+def test_the_channel_refuses_a_missing_or_short_token() -> None:
+    with pytest.raises(ValueError, match="ENGINE_TOKEN"):
+        FrontDoorInput.from_credentials({"token": ""})
+    with pytest.raises(ValueError):
+        FrontDoorInput.from_credentials(None)
+
+
+@pytest.mark.parametrize(
+    ("header", "allowed"),
+    [
+        ("Bearer a-long-enough-secret-token", True),
+        ("bearer a-long-enough-secret-token", True),
+        ("Bearer a-long-enough-secret-tokeN", False),
+        ("a-long-enough-secret-token", False),
+        ("Basic a-long-enough-secret-token", False),
+        ("", False),
+    ],
+)
+def test_only_the_bearer_token_is_authorized(header: str, allowed: bool) -> None:
+    channel = FrontDoorInput.from_credentials({"token": "a-long-enough-secret-token"})
+    request = SimpleNamespace(headers={"authorization": header} if header else {})
+    assert channel.authorized(request) is allowed  # type: ignore[attr-defined, arg-type]
