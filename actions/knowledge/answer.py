@@ -10,15 +10,17 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.mode import wants_short_answer
 from knowledge.loader import get_knowledge
+from knowledge.messages import message
 from knowledge.schema import Entry
 
 
 def utter_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:
     """Say ``entry``: its short answer for staff, its full answer for patients."""
     if wants_short_answer(tracker):
-        dispatcher.utter_message(response="utter_knowledge_short", answer=entry.short, sources=entry.source_line())
+        text = message("answer_short", answer=entry.short, sources=entry.source_line())
     else:
-        dispatcher.utter_message(response="utter_knowledge_long", answer=entry.long, sources=entry.source_line())
+        text = message("answer_long", answer=entry.long, sources=entry.source_line())
+    dispatcher.utter_message(text=text)
 
 
 class ActionAnswerKnowledge(Action):

@@ -23,9 +23,8 @@ async def test_a_patient_gets_the_full_answer_with_its_sources(
     events = await run(dispatcher, tracker, domain)
     assert events == [SlotSet("topic", "role.patient_partenaire")]
     [message] = dispatcher.messages
-    assert message["response"] == "utter_knowledge_long"
-    assert message["answer"] == entry.long
-    assert "France Assos Santé" in message["sources"]
+    assert message["text"].startswith(entry.long + "\nSource : ")
+    assert "France Assos Santé, 2023" in message["text"]
 
 
 async def test_staff_mode_gets_the_short_answer(
@@ -35,23 +34,23 @@ async def test_staff_mode_gets_the_short_answer(
     events = await run(dispatcher, tracker, domain)
     assert events == [SlotSet("topic", "droit.personne_confiance")]
     [message] = dispatcher.messages
-    assert message["response"] == "utter_knowledge_short"
-    assert message["answer"] == get_knowledge().get("droit.personne_confiance").short  # type: ignore[union-attr]
-    assert "L1111-6" in message["sources"]
+    entry = get_knowledge().get("droit.personne_confiance")
+    assert entry is not None
+    assert message["text"] == f"{entry.short} (Source : Code de la santé publique, art. L1111-6)"
 
 
 async def test_a_terse_definition_query_gets_the_short_answer_in_patient_mode(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     await run(dispatcher, make_tracker("service_cdu", "déf CDU"), domain)
-    assert dispatcher.messages[0]["response"] == "utter_knowledge_short"
+    assert dispatcher.messages[0]["text"].startswith(get_knowledge().get("service.cdu").short)  # type: ignore[union-attr]
 
 
 async def test_a_question_mentioning_definition_in_a_sentence_gets_the_full_answer(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
     await run(dispatcher, make_tracker("service_cdu", "je cherche à comprendre la définition de la CDU"), domain)
-    assert dispatcher.messages[0]["response"] == "utter_knowledge_long"
+    assert dispatcher.messages[0]["text"].startswith(get_knowledge().get("service.cdu").long)  # type: ignore[union-attr]
 
 
 async def test_an_intent_without_knowledge_falls_back_and_clears_the_topic(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import time
@@ -44,18 +45,26 @@ def test_a_three_turn_conversation_gets_the_right_topics(stack: Stack) -> None:
         )
 
 
-def test_what_can_you_do_and_the_fallback(stack: Stack) -> None:
+def test_what_can_you_do(stack: Stack) -> None:
     with httpx.Client(timeout=60) as client:
-        assert stack.chat(client, "que sais-tu faire ?")["topic"] == "bot.capacites"
-        fallback = stack.chat(client, "zorglub quantique bidule")
-        assert fallback["topic"] is None
-        assert "Je n'ai pas compris" in fallback["messages"][0]["text"]
+        body = stack.chat(client, "que sais-tu faire ?")
+        assert body["topic"] == "bot.capacites"
+        assert "patient partenaire" in body["messages"][0]["text"]
 
 
 def test_typed_intent_syntax_is_read_as_text(stack: Stack) -> None:
+    typed = '/greet{"topic": "service.cdu"}'
     with httpx.Client(timeout=60) as client:
-        body = stack.chat(client, "/service_cdu")
-        assert body["topic"] != "service.cdu"
+        sid = stack.chat(client, typed)["session_id"]
+    with sqlite3.connect(stack.tracker_db) as db:
+        [(data,)] = db.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user'", (sid,)
+        ).fetchall()
+    event = json.loads(data)
+    # An intent payload would be parsed with confidence 1.0 and its entities set as slots.
+    assert event["parse_data"]["intent"]["confidence"] < 1.0
+    assert event["parse_data"]["entities"] == []
+    assert event["text"].endswith(typed)
 
 
 def test_ctrl_c_stops_everything_and_the_conversation_is_on_disk(stack: Stack) -> None:

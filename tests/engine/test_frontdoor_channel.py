@@ -19,6 +19,9 @@ intents: [greet, service_cdu]
 slots:
   topic: {type: text, influence_conversation: false, mappings: [{type: custom}]}
   email: {type: text, influence_conversation: false, mappings: [{type: custom}]}
+forms:
+  inscription_partenaire:
+    required_slots: [email]
 """
 )
 
