@@ -9,9 +9,13 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.mode import wants_short_answer
-from knowledge.loader import get_knowledge
+from actions.knowledge.roles import PATH_PREFIX, subject_role_of
+from knowledge.loader import KnowledgeBase, get_knowledge
 from knowledge.messages import message
 from knowledge.schema import Entry
+
+DEFINITION = "definition"
+PATH = "path"
 
 
 def utter_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:
@@ -21,6 +25,21 @@ def utter_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry
     else:
         text = message("answer_long", answer=entry.long, sources=entry.source_line())
     dispatcher.utter_message(text=text)
+
+
+def answer_events(kb: KnowledgeBase, entry: Entry) -> list[EventType]:
+    """The topic, and what a follow-up ("et comment on le devient ?") refers to."""
+    events: list[EventType] = [SlotSet("topic", entry.id)]
+    subject = subject_role_of(kb, entry)
+    if subject is not None:
+        kind = PATH if entry.id.startswith(PATH_PREFIX) else DEFINITION
+        events += [SlotSet("subject_role", subject), SlotSet("answer_kind", kind)]
+    return events
+
+
+def answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> list[EventType]:
+    utter_entry(dispatcher, tracker, entry)
+    return answer_events(get_knowledge(), entry)
 
 
 class ActionAnswerKnowledge(Action):
@@ -38,5 +57,4 @@ class ActionAnswerKnowledge(Action):
         if entry is None:
             dispatcher.utter_message(response="utter_default")
             return [SlotSet("topic", None)]
-        utter_entry(dispatcher, tracker, entry)
-        return [SlotSet("topic", entry.id)]
+        return answer(dispatcher, tracker, entry)
