@@ -21,7 +21,11 @@ async def test_a_patient_gets_the_full_answer_with_its_sources(
     assert entry is not None
     tracker = make_tracker("role_patient_partenaire", "c est quoi un patient partenaire ?")
     events = await run(dispatcher, tracker, domain)
-    assert events == [SlotSet("topic", "role.patient_partenaire")]
+    assert events == [
+        SlotSet("topic", "role.patient_partenaire"),
+        SlotSet("subject_role", "role.patient_partenaire"),
+        SlotSet("answer_kind", "definition"),
+    ]
     [message] = dispatcher.messages
     assert message["text"].startswith(entry.long + "\nSource : ")
     assert "France Assos Santé, 2023" in message["text"]
