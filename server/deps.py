@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from server.chat import ChatService
 from server.engine_client import EngineClient
+from server.feedback import FeedbackService
 from server.settings import Settings
 
 
@@ -19,6 +20,11 @@ def get_settings_dep(request: Request) -> Settings:
 
 def get_chat_service(request: Request) -> ChatService:
     service: ChatService = request.app.state.chat
+    return service
+
+
+def get_feedback_service(request: Request) -> FeedbackService:
+    service: FeedbackService = request.app.state.feedback
     return service
 
 
@@ -34,5 +40,6 @@ def get_db_engine(request: Request) -> AsyncEngine:
 
 SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
 ChatDep = Annotated[ChatService, Depends(get_chat_service)]
+FeedbackDep = Annotated[FeedbackService, Depends(get_feedback_service)]
 EngineDep = Annotated[EngineClient, Depends(get_engine_client)]
 DbEngineDep = Annotated[AsyncEngine, Depends(get_db_engine)]

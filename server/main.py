@@ -14,12 +14,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
-from server.api.routes import chat, health, pages
+from server.api.routes import chat, feedback, health, pages
 from server.api.routes.pages import STATIC
 from server.chat import ChatService
 from server.db.engine import create_engine, session_factory
 from server.db.migrate import upgrade
 from server.engine_client import EngineClient
+from server.feedback import FeedbackService
 from server.settings import Settings, get_settings
 
 
@@ -50,7 +51,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         app.state.settings = settings
         app.state.db_engine = db_engine
         app.state.engine = client
-        app.state.chat = ChatService(session_factory(db_engine), client)
+        sessions = session_factory(db_engine)
+        app.state.chat = ChatService(sessions, client)
+        app.state.feedback = FeedbackService(sessions)
         try:
             yield
         finally:
@@ -73,6 +76,7 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         return JSONResponse(status_code=500, content={"detail": message("internal_error")})
 
     app.include_router(chat.router)
+    app.include_router(feedback.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")

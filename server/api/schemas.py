@@ -43,3 +43,18 @@ class ChatResponse(BaseModel):
 
 class ErrorResponse(BaseModel):
     detail: str
+
+
+class FeedbackRequest(BaseModel):
+    session_id: str = Field(max_length=64)
+    #: The ``topic`` of the rated answer, as the chat API returned it.
+    topic: str = Field(max_length=64)
+    useful: bool
+    #: The rated answer's text, as shown to the user.
+    message: str = Field(min_length=1, max_length=4000)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class FeedbackResponse(BaseModel):
+    id: int
+    detail: str

@@ -23,6 +23,29 @@
     item.scrollIntoView({ block: "end" });
   }
 
+  // "Utile ?" buttons under an answer about a topic: POST /api/feedback.
+  function askFeedback(sessionId, topic, answer) {
+    var item = document.createElement("li");
+    item.className = "feedback";
+    item.appendChild(document.createTextNode("Cette réponse vous a-t-elle été utile ? "));
+    [["Oui", true], ["Non", false]].forEach(function (choice) {
+      var button = document.createElement("button");
+      button.type = "button";
+      button.textContent = choice[0];
+      button.addEventListener("click", function () {
+        fetch("/api/feedback", {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ session_id: sessionId, topic: topic, useful: choice[1], message: answer })
+        }).then(function (response) { return response.json(); }).then(function (body) {
+          item.textContent = body.detail || "";
+        }).catch(function () { item.textContent = "Votre avis n'a pas pu être envoyé."; });
+      });
+      item.appendChild(button);
+    });
+    log.appendChild(item);
+  }
+
   function send(text, shown) {
     error.textContent = "";
     add("user", shown || text);
@@ -36,6 +59,10 @@
       if (!result.ok) { error.textContent = result.body.detail || "Erreur"; return; }
       localStorage.setItem(KEY, result.body.session_id);
       result.body.messages.forEach(function (m) { add("bot", m.text, m.buttons); });
+      if (result.body.topic) {
+        var answer = result.body.messages.map(function (m) { return m.text; }).join("\n");
+        askFeedback(result.body.session_id, result.body.topic, answer);
+      }
     }).catch(function () {
       error.textContent = "Connexion impossible. Réessayez dans quelques instants.";
     });
