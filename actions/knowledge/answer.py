@@ -55,6 +55,6 @@ class ActionAnswerKnowledge(Action):
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         entry = get_knowledge().for_intent(intent)
         if entry is None:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(text=message("fallback"))
             return [SlotSet("topic", None)]
         return answer(dispatcher, tracker, entry)

@@ -42,7 +42,7 @@ class ActionClarify(Action):
     ) -> list[EventType]:
         options = candidates(tracker)
         if not options:
-            dispatcher.utter_message(response="utter_default")
+            dispatcher.utter_message(text=message("fallback"))
             return [SlotSet("topic", None)]
         buttons = [{"title": title, "payload": f"/{intent}"} for intent, title in options]
         buttons.append({"title": message("clarify_other"), "payload": "/bot_capacites"})

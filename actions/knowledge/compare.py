@@ -9,8 +9,8 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge.answer import answer
-from actions.knowledge.roles import role_entry
-from knowledge.loader import KnowledgeBase, get_knowledge
+from actions.knowledge.roles import mentioned_roles
+from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from knowledge.schema import Entry
 
@@ -18,17 +18,6 @@ CRITERIA = ("who", "what", "where", "training", "recognition")
 RU_PP = {"role.representant_usagers", "role.patient_partenaire"}
 RU_PP_ENTRY = "compare.ru_patient_partenaire"
 GENERIC_ENTRY = "compare.roles"
-
-
-def mentioned_roles(tracker: Tracker, kb: KnowledgeBase) -> list[Entry]:
-    found: list[Entry] = []
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") != "role":
-            continue
-        entry = role_entry(kb, str(entity.get("value") or ""))
-        if entry is not None and entry not in found:
-            found.append(entry)
-    return found
 
 
 def comparison_text(left: Entry, right: Entry) -> str:

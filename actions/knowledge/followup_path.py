@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import EventType
+from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge.answer import answer
-from actions.knowledge.roles import path_entry, role_entry, roles
+from actions.knowledge.roles import mentioned_roles, path_entry, role_entry, roles
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 
@@ -31,9 +31,18 @@ class ActionFollowupPath(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = get_knowledge()
-        role = role_entry(kb, tracker.get_slot("role") or tracker.get_slot("subject_role"))
-        target = path_entry(kb, role) if role is not None else None
-        if target is None:
+        # A role named now ("comment devenir patient chercheur ?") wins over the one discussed before.
+        named = mentioned_roles(tracker, kb)
+        role = named[0] if named else role_entry(kb, tracker.get_slot("subject_role"))
+        if role is None:
             ask_which_role(dispatcher, "ask_followup_path")
             return []
+        target = path_entry(kb, role)
+        if target is None:
+            # No documented path for this role: say so, with what the sources say of its training.
+            training = role.profile.training if role.profile else ""
+            dispatcher.utter_message(
+                text=message("path_unknown", role=role.title, training=training, sources=role.source_line())
+            )
+            return [SlotSet("topic", role.id)]
         return answer(dispatcher, tracker, target)

@@ -10,15 +10,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge.answer import PATH, answer
 from actions.knowledge.followup_path import ask_which_role
-from actions.knowledge.roles import path_entry, role_entry
+from actions.knowledge.roles import mentioned_roles, path_entry
 from knowledge.loader import get_knowledge
-
-
-def mentioned_role(tracker: Tracker) -> str | None:
-    for entity in (tracker.latest_message or {}).get("entities") or []:
-        if entity.get("entity") == "role" and entity.get("value"):
-            return str(entity["value"])
-    return None
 
 
 class ActionFollowupRole(Action):
@@ -29,11 +22,11 @@ class ActionFollowupRole(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[EventType]:
         kb = get_knowledge()
-        role = role_entry(kb, mentioned_role(tracker))
-        if role is None:
+        named = mentioned_roles(tracker, kb)
+        if not named:
             ask_which_role(dispatcher, "ask_followup_role")
             return []
-        target = role
+        role = target = named[0]
         if tracker.get_slot("answer_kind") == PATH:
             target = path_entry(kb, role) or role
         return answer(dispatcher, tracker, target)

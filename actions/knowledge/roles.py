@@ -2,19 +2,93 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
+from rasa_sdk import Tracker
+
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Entry
 
 ROLE_PREFIX = "role."
 PATH_PREFIX = "parcours."
+ROLE_ENTITY = "role"
+
+
+def normalise(words: str) -> str:
+    """``Pairs-Aidantes`` -> ``pair aidante``: lower case, no accents, no plural ``s``."""
+    plain = unicodedata.normalize("NFKD", words.casefold())
+    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    tokens = re.findall(r"[a-z0-9]+", plain.replace("_", " "))
+    return " ".join(t[:-1] if len(t) > 3 and t.endswith("s") else t for t in tokens)
 
 
 def role_entry(kb: KnowledgeBase, role: str | None) -> Entry | None:
-    """``patient_expert`` or ``role.patient_expert`` -> the role's entry."""
+    """``patient_expert``, ``role.patient_expert`` or any alias (``patiente experte``, ``RU``) -> the role's entry."""
     if not role:
         return None
-    entry_id = role if role.startswith(ROLE_PREFIX) else ROLE_PREFIX + role
-    return kb.get(entry_id)
+    entry = kb.get(role if role.startswith(ROLE_PREFIX) else ROLE_PREFIX + role)
+    if entry is not None:
+        return entry
+    wanted = normalise(role)
+    for candidate in roles(kb):
+        names = (candidate.id.removeprefix(ROLE_PREFIX), candidate.title, *candidate.aliases)
+        if wanted in {normalise(name) for name in names}:
+            return candidate
+    return None
+
+
+def roles_in_text(kb: KnowledgeBase, text: str) -> list[Entry]:
+    """The roles whose title or an alias appears in ``text``, in order of appearance.
+
+    Longest names win (``pair aidant`` is the pair-aidant, not a proche aidant),
+    and a stretch of text names one role at most.
+    """
+    names = sorted(
+        {
+            (normalise(name), candidate.id)
+            for candidate in roles(kb)
+            for name in (candidate.title, *candidate.aliases)
+            if normalise(name)
+        },
+        key=lambda item: -len(item[0]),
+    )
+    plain = normalise(text)
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[int, str]] = []
+    for name, entry_id in names:
+        for match in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", plain):
+            start, end = match.span()
+            if any(start < other_end and other_start < end for other_start, other_end in taken):
+                continue
+            taken.append((start, end))
+            found.append((start, entry_id))
+    ordered: list[Entry] = []
+    for _, entry_id in sorted(found):
+        entry = kb.get(entry_id)
+        if entry is not None and entry not in ordered:
+            ordered.append(entry)
+    return ordered
+
+
+def mentioned_roles(tracker: Tracker, kb: KnowledgeBase) -> list[Entry]:
+    """The roles named in the latest message, without repeats.
+
+    The ``role`` entities first, in order; then any role the entity extractor
+    missed but whose name or alias is in the text (``RU``, ``patiente partenaire``).
+    """
+    latest = tracker.latest_message or {}
+    found: list[Entry] = []
+    for entity in latest.get("entities") or []:
+        if entity.get("entity") != ROLE_ENTITY:
+            continue
+        entry = role_entry(kb, str(entity.get("value") or ""))
+        if entry is not None and entry not in found:
+            found.append(entry)
+    for entry in roles_in_text(kb, str(latest.get("text") or "")):
+        if entry not in found:
+            found.append(entry)
+    return found
 
 
 def path_entry(kb: KnowledgeBase, role: Entry) -> Entry | None:
@@ -28,13 +102,13 @@ def subject_role_of(kb: KnowledgeBase, entry: Entry) -> str | None:
     if entry.id.startswith(ROLE_PREFIX):
         return entry.id
     if entry.id.startswith(PATH_PREFIX):
-        for candidate in kb:
-            if candidate.id.startswith(ROLE_PREFIX) and candidate.profile and candidate.profile.path == entry.id:
-                if candidate.id.removeprefix(ROLE_PREFIX) in entry.id:
-                    return candidate.id
-        for candidate in kb:
-            if candidate.id.startswith(ROLE_PREFIX) and candidate.profile and candidate.profile.path == entry.id:
+        leading = [c for c in roles(kb) if c.profile and c.profile.path == entry.id]
+        # "parcours.devenir_pair_aidant" is about "role.pair_aidant" first.
+        for candidate in leading:
+            if candidate.id.removeprefix(ROLE_PREFIX) in entry.id:
                 return candidate.id
+        if leading:
+            return leading[0].id
     return None
 
 

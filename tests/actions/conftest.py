@@ -22,7 +22,6 @@ def domain() -> dict[str, Any]:
     return {
         "intents": ["role_patient_partenaire", "droit_personne_confiance", "service_cdu", "bot_capacites"],
         "slots": {"topic": {"type": "text"}},
-        "responses": {"utter_default": [{"text": "Je n'ai pas compris votre question."}]},
         "actions": ["action_answer_knowledge"],
     }
 

@@ -7,6 +7,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.knowledge.answer import ActionAnswerKnowledge
 from knowledge.loader import get_knowledge
+from knowledge.messages import message
 from tests.actions.conftest import TrackerFactory
 
 
@@ -40,7 +41,8 @@ async def test_staff_mode_gets_the_short_answer(
     [message] = dispatcher.messages
     entry = get_knowledge().get("droit.personne_confiance")
     assert entry is not None
-    assert message["text"] == f"{entry.short} (Source : Code de la santé publique, art. L1111-6)"
+    assert message["text"] == f"{entry.short} (Source : {entry.source_line()})"
+    assert "art. L1111-6" in message["text"]
 
 
 async def test_a_terse_definition_query_gets_the_short_answer_in_patient_mode(
@@ -62,4 +64,4 @@ async def test_an_intent_without_knowledge_falls_back_and_clears_the_topic(
 ) -> None:
     events = await run(dispatcher, make_tracker("greet", "bonjour"), domain)
     assert events == [SlotSet("topic", None)]
-    assert dispatcher.messages[0]["response"] == "utter_default"
+    assert dispatcher.messages[0]["text"] == message("fallback")
