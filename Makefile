@@ -8,7 +8,7 @@ VENV := .venv
 ENGINE_VENV := .venv-engine
 PY := $(VENV)/bin/python
 
-.PHONY: help setup run test train shell lint clean
+.PHONY: help setup run test train shell lint evaluate tune cross-validate clean
 
 help:
 	@echo "make run     start the assistant on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -16,6 +16,9 @@ help:
 	@echo "make setup   create both environments and train the model if config, domain or data changed"
 	@echo "make train   train the model"
 	@echo "make shell   talk to the assistant in the terminal"
+	@echo "make evaluate          held-out set through the chat API: accuracy, macro-F1, confusions (reports/)"
+	@echo "make tune              tune the fallback thresholds on held-out data and write them to config.yml"
+	@echo "make cross-validate    5-fold cross-validation of the NLU training data (reports/cross-validation/)"
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	scripts/setup-app-env
@@ -38,11 +41,24 @@ shell: setup
 	$(PY) -m server.shell
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check server actions knowledge tests
+	$(VENV)/bin/ruff check server actions knowledge evaluation tests
 	$(VENV)/bin/mypy
 
 test: setup
 	scripts/test
+
+evaluate: setup
+	$(PY) -m evaluation
+
+tune: setup
+	scripts/engine-python -m bot.tune_thresholds --write
+	scripts/train --if-changed
+
+cross-validate: $(ENGINE_VENV)/.installed
+	scripts/engine-python -m rasa test nlu --nlu data/nlu --config config.yml \
+	  --cross-validation --folds 5 --out reports/cross-validation
+	@python3 -c "import json; r=json.load(open('reports/cross-validation/intent_report.json')); \
+	  print('5-fold CV: accuracy %.3f, macro-F1 %.3f' % (r['accuracy'], r['macro avg']['f1-score']))"
 
 clean:
 	rm -rf $(VENV) $(ENGINE_VENV) models .rasa

@@ -8,6 +8,8 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from knowledge.loader import get_knowledge
+from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
 from server.db.base import utcnow
 from server.db.engine import transaction
@@ -63,6 +65,28 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
     return ChatResponse(session_id=session_id, messages=messages, topic=topic, route=route, form=form)
 
 
+#: The knowledge entry said at once when the user's message signals an emergency.
+EMERGENCY = "urgence"
+
+
+def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatResponse:
+    """An emergency gets its numbers in any state.
+
+    The dialogue answers ``urgence`` itself; when something else took the turn
+    (a form that read the message as a field value, say), the numbers are put
+    first and the rest of the turn, form included, is kept so the user can resume.
+    """
+    if intent != EMERGENCY or response.topic == EMERGENCY:
+        return response
+    entry = get_knowledge().get(EMERGENCY)
+    if entry is None:
+        return response
+    text = message("answer_long", answer=entry.long, sources=entry.source_line())
+    response.messages.insert(0, ChatMessage(text=text))
+    response.topic = EMERGENCY
+    return response
+
+
 class ChatService:
     def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: EngineClient) -> None:
         self._sessions = sessions
@@ -95,6 +119,6 @@ class ChatService:
             health = await self._engine.action_server_health()
             if health["status"] != "ok":
                 raise EngineUnavailable("actions", health.get("error", "down"))
-        response = to_api(turn, sid)
+        response = ensure_emergency_answer(to_api(turn, sid), turn.state.get("intent"))
         await self._remember_buttons(sid, response)
         return response

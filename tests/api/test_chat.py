@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 
+from knowledge.loader import get_knowledge
 from server.chat import TEXT_GUARD
 from tests.api.conftest import FakeEngine
 
@@ -170,3 +171,34 @@ def test_unknown_routes_answer_in_french(client: TestClient) -> None:
     response = client.get("/nope")
     assert response.status_code == 404
     assert response.json()["detail"] == "Cette page n'existe pas."
+
+
+def test_an_emergency_read_by_a_form_still_gets_the_numbers_first_and_the_form_is_kept(
+    client: TestClient, fake_engine: FakeEngine
+) -> None:
+    fake_engine.reply = lambda body: {
+        "messages": [{"text": "Quelle est votre adresse e-mail ?"}],
+        "state": state(
+            slots_set={"email": "je veux mourir"},
+            active_loop="inscription_partenaire",
+            requested_slot="email",
+            intent="urgence",
+        ),
+    }
+    body = client.post("/api/chat", json={"message": "je veux mourir"}).json()
+    urgence = get_knowledge().get("urgence")
+    assert urgence is not None
+    assert body["topic"] == "urgence"
+    assert body["messages"][0]["text"].startswith(urgence.long)
+    assert all(number in body["messages"][0]["text"] for number in ("15", "112", "114", "3114"))
+    assert body["messages"][1]["text"] == "Quelle est votre adresse e-mail ?"
+    assert body["form"] == {"name": "inscription_partenaire", "requested_slot": "email"}
+
+
+def test_an_emergency_the_dialogue_answered_is_not_repeated(client: TestClient, fake_engine: FakeEngine) -> None:
+    fake_engine.reply = lambda body: {
+        "messages": [{"text": "Appelez le 15."}],
+        "state": state(slots_set={"topic": "urgence"}, intent="urgence"),
+    }
+    body = client.post("/api/chat", json={"message": "je fais un malaise"}).json()
+    assert [m["text"] for m in body["messages"]] == ["Appelez le 15."]

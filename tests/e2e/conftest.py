@@ -2,121 +2,11 @@
 
 from __future__ import annotations
 
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
-import httpx
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-MODEL = ROOT / "models" / "partenaires-sante.tar.gz"
-START_TIMEOUT_S = 240.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def descendants(pid: int) -> set[int]:
-    """Every process below ``pid`` (read from /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-        except OSError:
-            continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry.name))
-    found: set[int] = set()
-    todo = [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            if child not in found:
-                found.add(child)
-                todo.append(child)
-    return found
-
-
-def alive(pid: int) -> bool:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rsplit(")", 1)[1].split()[0] != "Z"
-
-
-@dataclass
-class Stack:
-    url: str
-    process: subprocess.Popen[bytes]
-    log: Path
-    tracker_db: Path
-    app_db: Path
-    ports: tuple[int, int, int]
-
-    def chat(self, client: httpx.Client, message: str, session_id: str | None = None, mode: str = "patient") -> dict:  # type: ignore[type-arg]
-        response = client.post(
-            f"{self.url}/api/chat", json={"message": message, "session_id": session_id, "mode": mode}
-        )
-        assert response.status_code == 200, response.text
-        return response.json()  # type: ignore[no-any-return]
-
-
-def start_stack(tmp: Path) -> Stack:
-    if not MODEL.exists():
-        pytest.fail(f"no trained model at {MODEL}: run `make setup` first")
-    ports = (free_port(), free_port(), free_port())
-    env = dict(
-        os.environ,
-        PORT=str(ports[0]),
-        ENGINE_PORT=str(ports[1]),
-        ACTION_PORT=str(ports[2]),
-        DATABASE_URL=f"sqlite:///{tmp / 'app.db'}",
-        TRACKER_URL=f"sqlite:///{tmp / 'tracker.db'}",
-    )
-    env.pop("ENGINE_TOKEN", None)  # the launcher generates one, as in `make run`
-    env.pop("ENGINE_URL", None)
-    env.pop("ACTION_SERVER_URL", None)
-    log = tmp / "stack.log"
-    process = subprocess.Popen(
-        [sys.executable, "-m", "server.launcher"],
-        cwd=ROOT,
-        env=env,
-        stdout=log.open("wb"),
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{ports[0]}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"the launcher exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return Stack(url, process, log, tmp / "tracker.db", tmp / "app.db", ports)
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
-    process.send_signal(signal.SIGINT)
-    pytest.fail(f"the stack was not healthy after {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
-
-
-def stop_stack(stack: Stack) -> set[int]:
-    """Ctrl-C the launcher; return the processes it had started."""
-    started = descendants(stack.process.pid)
-    stack.process.send_signal(signal.SIGINT)
-    stack.process.wait(timeout=60)
-    return started
+from evaluation.stack import Stack, StackError, start_stack, stop_stack
 
 
 @pytest.fixture(scope="session")
@@ -132,5 +22,8 @@ def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Stack]]:
 def stack(_stacks: list[Stack], tmp_path_factory: pytest.TempPathFactory) -> Stack:
     """The running stack, shared by the tests; started again if a test stopped it."""
     if not _stacks or _stacks[-1].process.poll() is not None:
-        _stacks.append(start_stack(tmp_path_factory.mktemp("stack")))
+        try:
+            _stacks.append(start_stack(tmp_path_factory.mktemp("stack")))
+        except StackError as exc:
+            pytest.fail(str(exc))
     return _stacks[-1]

