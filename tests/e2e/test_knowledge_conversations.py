@@ -53,12 +53,19 @@ def test_comparisons(stack: Stack) -> None:
         assert message("profile_training") in text
 
 
-def test_an_unclear_message_gets_no_answer_but_a_way_forward(stack: Stack) -> None:
+#: Messages that name several themes at once, so that the classifier is rarely sure of one.
+VAGUE = ("patient", "usagers", "formation", "droits", "association", "hôpital", "partenariat")
+
+
+def test_gibberish_gets_no_invented_answer_but_a_way_forward(stack: Stack) -> None:
     with httpx.Client(timeout=60) as client:
         body = stack.chat(client, "xqzw plorf brtz")
-    assert body["topic"] is None
+    # Clarification, fallback or the out-of-scope refusal: never a knowledge answer.
+    assert body["topic"] in (None, "hors_sujet")
     [reply] = body["messages"]
-    if reply["buttons"]:
+    if body["topic"] == "hors_sujet":
+        assert reply["text"].startswith(long_answer("hors_sujet"))
+    elif reply["buttons"]:
         assert reply["text"] == message("clarify")
         assert len(reply["buttons"]) <= 4
         assert reply["buttons"][-1] == {"title": message("clarify_other"), "payload": "/bot_capacites"}
@@ -66,13 +73,22 @@ def test_an_unclear_message_gets_no_answer_but_a_way_forward(stack: Stack) -> No
         assert reply["text"] == message("fallback")
 
 
-def test_a_clarification_button_answers_its_topic(stack: Stack) -> None:
+def test_a_vague_message_is_clarified_and_a_button_answers_its_topic(stack: Stack) -> None:
     with httpx.Client(timeout=60) as client:
-        first = stack.chat(client, "xqzw plorf brtz")
-        sid = first["session_id"]
-        buttons = first["messages"][0]["buttons"] or [{"payload": "/bot_capacites"}]
-        chosen = stack.chat(client, buttons[0]["payload"], sid)
-    assert chosen["topic"] is not None
+        for text in VAGUE:
+            first = stack.chat(client, text)
+            reply = first["messages"][0]
+            if first["topic"] is None and reply["text"] == message("clarify"):
+                break
+        else:
+            pytest.fail(f"none of {VAGUE} was clarified")
+        assert 2 <= len(reply["buttons"]) <= 4
+        assert reply["buttons"][-1] == {"title": message("clarify_other"), "payload": "/bot_capacites"}
+        offered = reply["buttons"][0]
+        chosen = stack.chat(client, offered["payload"], first["session_id"])
+    entry = get_knowledge().for_intent(offered["payload"].removeprefix("/"))
+    assert entry is not None
+    assert chosen["topic"] == entry.id
 
 
 def test_an_emergency_gets_the_numbers_at_once_and_the_conversation_goes_on(stack: Stack) -> None:
@@ -90,7 +106,7 @@ def test_an_emergency_gets_the_numbers_at_once_and_the_conversation_goes_on(stac
 
 def test_medical_advice_is_refused_with_who_to_ask(stack: Stack) -> None:
     with httpx.Client(timeout=60) as client:
-        body = stack.chat(client, "est-ce que je peux arrêter mon traitement pour la tension ?")
+        body = stack.chat(client, "quelle dose de paracétamol je peux donner à mon fils de 8 ans ?")
     assert body["topic"] == "hors_sujet"
     text = body["messages"][0]["text"]
     assert "116 117" in text and "médecin" in text

@@ -43,6 +43,7 @@ def test_normalise_drops_case_accents_and_punctuation() -> None:
     [
         "J'ai avalé toute ma boîte de somnifères",
         "jveu mourir",
+        "je veux mourir ce soir",
         "j'ai une douleur qui serre dans la poitrine",
         "mon mari ne respire plus",
         "elle a perdu connaissance",
@@ -66,7 +67,12 @@ def test_the_forced_intent_is_never_turned_into_a_fallback(guard: EmergencyGuard
 
 @pytest.mark.parametrize(
     "text",
-    ["c'est quoi la personne de confiance ?", "mon père ne peut plus parler, qui décide ?", "/urgence"],
+    [
+        "c'est quoi la personne de confiance ?",
+        "mon père ne peut plus parler, qui décide ?",
+        "je veux mourir dans la dignité, comment écrire mes directives anticipées ?",
+        "/urgence",
+    ],
 )
 def test_other_messages_and_button_payloads_are_left_alone(guard: EmergencyGuard, text: str) -> None:
     [message] = guard.process([parsed(text, "droit_personne_confiance", 0.8)])
