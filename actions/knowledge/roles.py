@@ -31,11 +31,18 @@ def role_entry(kb: KnowledgeBase, role: str | None) -> Entry | None:
     if entry is not None:
         return entry
     wanted = normalise(role)
-    for candidate in roles(kb):
-        names = (candidate.id.removeprefix(ROLE_PREFIX), candidate.title, *candidate.aliases)
-        if wanted in {normalise(name) for name in names}:
-            return candidate
-    return None
+    return next((candidate for name, candidate in role_names(kb) if name == wanted), None)
+
+
+def role_names(kb: KnowledgeBase) -> list[tuple[str, Entry]]:
+    """Every role's id, title and aliases, normalised, longest first."""
+    names = {
+        (normalise(name), candidate.id)
+        for candidate in roles(kb)
+        for name in (candidate.id.removeprefix(ROLE_PREFIX), candidate.title, *candidate.aliases)
+    }
+    ordered = sorted((item for item in names if item[0]), key=lambda item: (-len(item[0]), item))
+    return [(name, entry) for name, entry_id in ordered if (entry := kb.get(entry_id)) is not None]
 
 
 def roles_in_text(kb: KnowledgeBase, text: str) -> list[Entry]:
@@ -44,29 +51,19 @@ def roles_in_text(kb: KnowledgeBase, text: str) -> list[Entry]:
     Longest names win (``pair aidant`` is the pair-aidant, not a proche aidant),
     and a stretch of text names one role at most.
     """
-    names = sorted(
-        {
-            (normalise(name), candidate.id)
-            for candidate in roles(kb)
-            for name in (candidate.title, *candidate.aliases)
-            if normalise(name)
-        },
-        key=lambda item: -len(item[0]),
-    )
     plain = normalise(text)
     taken: list[tuple[int, int]] = []
-    found: list[tuple[int, str]] = []
-    for name, entry_id in names:
+    found: list[tuple[int, Entry]] = []
+    for name, entry in role_names(kb):
         for match in re.finditer(rf"(?<![a-z0-9]){re.escape(name)}(?![a-z0-9])", plain):
             start, end = match.span()
             if any(start < other_end and other_start < end for other_start, other_end in taken):
                 continue
             taken.append((start, end))
-            found.append((start, entry_id))
+            found.append((start, entry))
     ordered: list[Entry] = []
-    for _, entry_id in sorted(found):
-        entry = kb.get(entry_id)
-        if entry is not None and entry not in ordered:
+    for _, entry in sorted(found, key=lambda item: item[0]):
+        if entry not in ordered:
             ordered.append(entry)
     return ordered
 

@@ -33,6 +33,19 @@ def topic_of(events: list[Any]) -> Any:
     return next(e["value"] for e in events if e == SlotSet("topic", e["value"]))
 
 
+async def compare(
+    make_tracker: TrackerFactory,
+    dispatcher: CollectingDispatcher,
+    domain: dict[str, Any],
+    text: str,
+    *roles_named: dict[str, Any],
+) -> list[Any]:
+    """Run action_compare_roles on ``text`` with the given role entities."""
+    tracker = make_tracker("compare_roles", text, entities=list(roles_named))
+    events: list[Any] = await ActionCompareRoles().run(dispatcher, tracker, domain)
+    return events
+
+
 @pytest.mark.parametrize(
     ("words", "expected"),
     [
@@ -137,12 +150,8 @@ async def test_and_a_patient_expert_gives_the_same_kind_of_answer(
 async def test_ru_and_patient_partenaire_get_the_seed_table(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(
-        "compare_roles",
-        "différence entre RU et patient partenaire ?",
-        entities=[role("RU"), role("patient_partenaire")],
-    )
-    events = await ActionCompareRoles().run(dispatcher, tracker, domain)
+    text = "différence entre RU et patient partenaire ?"
+    events = await compare(make_tracker, dispatcher, domain, text, role("RU"), role("patient_partenaire"))
     table = entry("compare.ru_patient_partenaire")
     assert table.comparison is not None and len(table.comparison.rows) >= 4
     assert topic_of(events) == table.id
@@ -152,12 +161,8 @@ async def test_ru_and_patient_partenaire_get_the_seed_table(
 async def test_any_other_pair_is_built_side_by_side_from_the_profiles(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
-    tracker = make_tracker(
-        "compare_roles",
-        "différence entre patient expert et pair aidant",
-        entities=[role("patient_expert"), role("pair_aidant")],
-    )
-    events = await ActionCompareRoles().run(dispatcher, tracker, domain)
+    text = "différence entre patient expert et pair aidant"
+    events = await compare(make_tracker, dispatcher, domain, text, role("patient_expert"), role("pair_aidant"))
     assert events == [SlotSet("topic", "compare.roles")]
     text = dispatcher.messages[0]["text"]
     expert, peer = entry("role.patient_expert"), entry("role.pair_aidant")
@@ -172,7 +177,7 @@ async def test_any_other_pair_is_built_side_by_side_from_the_profiles(
 async def test_a_comparison_without_two_roles_explains_the_differences(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
-    events = await ActionCompareRoles().run(dispatcher, make_tracker("compare_roles", "c quoi les différences"), domain)
+    events = await compare(make_tracker, dispatcher, domain, "c quoi les différences")
     assert topic_of(events) == "compare.roles"
     assert dispatcher.messages[0]["text"].startswith(entry("compare.roles").long)
 
@@ -229,6 +234,5 @@ async def test_a_comparison_the_entity_extractor_half_missed_still_gets_the_seed
     make_tracker: TrackerFactory, dispatcher: CollectingDispatcher, domain: dict[str, Any]
 ) -> None:
     text = "Je suis représentante des usagers, qu'est-ce qui change si je deviens patiente partenaire ?"
-    tracker = make_tracker("compare_roles", text=text, entities=[role("patient_partenaire", "patiente partenaire")])
-    events = await ActionCompareRoles().run(dispatcher, tracker, domain)
+    events = await compare(make_tracker, dispatcher, domain, text, role("patient_partenaire", "patiente partenaire"))
     assert topic_of(events) == "compare.ru_patient_partenaire"
