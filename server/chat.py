@@ -15,6 +15,7 @@ from server.db.base import utcnow
 from server.db.engine import transaction
 from server.db.models import ChatSession
 from server.engine_client import EngineClient, EngineUnavailable, Turn
+from server.erasure import TrackerEraser
 
 #: Server-issued ids: 32 url-safe characters = 192 random bits.
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -67,6 +68,8 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
 
 #: The knowledge entry said at once when the user's message signals an emergency.
 EMERGENCY = "urgence"
+#: The action that erases a registration and queues its conversations for erasure.
+WITHDRAWAL_ACTION = "action_submit_retrait"
 
 
 def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatResponse:
@@ -88,9 +91,12 @@ def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatR
 
 
 class ChatService:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], engine: EngineClient) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], engine: EngineClient, eraser: TrackerEraser | None = None
+    ) -> None:
         self._sessions = sessions
         self._engine = engine
+        self._eraser = eraser
 
     async def _open_session(self, session_id: str | None, channel: str) -> tuple[str, list[Any]]:
         async with transaction(self._sessions) as db:
@@ -121,4 +127,7 @@ class ChatService:
                 raise EngineUnavailable("actions", health.get("error", "down"))
         response = ensure_emergency_answer(to_api(turn, sid), turn.state.get("intent"))
         await self._remember_buttons(sid, response)
+        if self._eraser is not None and WITHDRAWAL_ACTION in turn.state.get("actions", []):
+            # The engine has saved this turn: its events can now be erased with the others.
+            await self._eraser.run_pending()
         return response

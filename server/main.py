@@ -20,6 +20,7 @@ from server.chat import ChatService
 from server.db.engine import create_engine, session_factory
 from server.db.migrate import upgrade
 from server.engine_client import EngineClient
+from server.erasure import TrackerEraser
 from server.feedback import FeedbackService
 from server.settings import Settings, get_settings
 
@@ -52,12 +53,15 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         app.state.db_engine = db_engine
         app.state.engine = client
         sessions = session_factory(db_engine)
-        app.state.chat = ChatService(sessions, client)
+        eraser = TrackerEraser(sessions, settings.tracker_url)
+        await eraser.run_pending()  # erasures queued before a crash
+        app.state.chat = ChatService(sessions, client, eraser)
         app.state.feedback = FeedbackService(sessions)
         try:
             yield
         finally:
             await client.aclose()
+            await eraser.aclose()
             await db_engine.dispose()
 
     app = FastAPI(title="Partenaires Santé", version="0.1.0", lifespan=lifespan)
