@@ -8,14 +8,31 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common.forms import resume_form
 from actions.common.mode import wants_short_answer
 from actions.knowledge.roles import PATH_PREFIX, subject_role_of
 from knowledge.loader import KnowledgeBase, get_knowledge
 from knowledge.messages import message
+from knowledge.partenaires import get_partners
 from knowledge.schema import Entry
 
 DEFINITION = "definition"
 PATH = "path"
+#: Stopping one's engagement: offer to withdraw the registration rather than to register.
+STOPPING = "parcours.arreter"
+
+
+def next_step_buttons(tracker: Tracker, entry: Entry) -> list[dict[str, str]]:
+    """After a path answer: find the right role, or register (or withdraw); not inside a form."""
+    if not entry.id.startswith(PATH_PREFIX) or tracker.active_loop_name:
+        return []
+    labels = get_partners().buttons
+    if entry.id == STOPPING:
+        return [{"title": labels.withdraw, "payload": "/retrait_inscription"}]
+    return [
+        {"title": labels.orientation, "payload": "/orientation"},
+        {"title": labels.inscrire, "payload": "/inscription_partenaire"},
+    ]
 
 
 def utter_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> None:
@@ -24,7 +41,7 @@ def utter_entry(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry
         text = message("answer_short", answer=entry.short, sources=entry.source_line())
     else:
         text = message("answer_long", answer=entry.long, sources=entry.source_line())
-    dispatcher.utter_message(text=text)
+    dispatcher.utter_message(text=text, buttons=next_step_buttons(tracker, entry))
 
 
 def answer_events(kb: KnowledgeBase, entry: Entry) -> list[EventType]:
@@ -38,8 +55,9 @@ def answer_events(kb: KnowledgeBase, entry: Entry) -> list[EventType]:
 
 
 def answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> list[EventType]:
+    """Say ``entry``; if a form was interrupted by the question, it then asks its question again."""
     utter_entry(dispatcher, tracker, entry)
-    return answer_events(get_knowledge(), entry)
+    return answer_events(get_knowledge(), entry) + resume_form(tracker)
 
 
 class ActionAnswerKnowledge(Action):
@@ -56,5 +74,5 @@ class ActionAnswerKnowledge(Action):
         entry = get_knowledge().for_intent(intent)
         if entry is None:
             dispatcher.utter_message(text=message("fallback"))
-            return [SlotSet("topic", None)]
+            return [SlotSet("topic", None), *resume_form(tracker)]
         return answer(dispatcher, tracker, entry)

@@ -8,6 +8,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common.forms import resume_form
 from actions.knowledge.answer import answer
 from actions.knowledge.roles import mentioned_roles
 from knowledge.loader import get_knowledge
@@ -51,9 +52,9 @@ class ActionCompareRoles(Action):
             return answer(dispatcher, tracker, entry)
         if len(pair) == 2 and all(e.profile is not None for e in pair):
             dispatcher.utter_message(text=comparison_text(*pair))
-            return [SlotSet("topic", GENERIC_ENTRY)]
+            return [SlotSet("topic", GENERIC_ENTRY), *resume_form(tracker)]
         generic = kb.get(GENERIC_ENTRY)
         if generic is not None:
             return answer(dispatcher, tracker, generic)
         dispatcher.utter_message(text=message("compare_need_two_roles"))
-        return [SlotSet("topic", None)]
+        return [SlotSet("topic", None), *resume_form(tracker)]

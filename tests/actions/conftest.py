@@ -34,22 +34,47 @@ def make_tracker() -> TrackerFactory:
         metadata: dict[str, Any] | None = None,
         slots: dict[str, Any] | None = None,
         entities: list[dict[str, Any]] | None = None,
+        active_loop: str | None = None,
+        confidence: float = 0.99,
+        sender_id: str = "test-session",
     ) -> Tracker:
         latest = {
-            "intent": {"name": intent, "confidence": 0.99} if intent else {},
+            "intent": {"name": intent, "confidence": confidence} if intent else {},
             "entities": entities or [],
             "text": text,
             "metadata": metadata or {},
         }
         return Tracker(
-            sender_id="test-session",
+            sender_id=sender_id,
             slots=slots or {},
             latest_message=latest,
             events=[],
             paused=False,
             followup_action=None,
-            active_loop={},
+            active_loop={"name": active_loop} if active_loop else {},
             latest_action_name="action_listen",
         )
 
     return factory
+
+
+@pytest.fixture
+async def app_db(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
+    """A migrated SQLite application database, used by the actions through ``get_sessions``."""
+    import anyio
+
+    from actions.common.db import get_sessions
+    from server.db.migrate import upgrade
+    from server.settings import get_settings
+
+    url = f"sqlite:///{tmp_path / 'app.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    get_settings.cache_clear()
+    get_sessions.cache_clear()
+    await anyio.to_thread.run_sync(upgrade, url)
+    sessions = get_sessions()
+    yield sessions
+    bind = sessions.kw["bind"]
+    await bind.dispose()
+    get_sessions.cache_clear()
+    get_settings.cache_clear()

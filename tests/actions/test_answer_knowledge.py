@@ -65,3 +65,22 @@ async def test_an_intent_without_knowledge_falls_back_and_clears_the_topic(
     events = await run(dispatcher, make_tracker("greet", "bonjour"), domain)
     assert events == [SlotSet("topic", None)]
     assert dispatcher.messages[0]["text"] == message("fallback")
+
+
+async def test_a_path_answer_offers_orientation_and_registration(
+    make_tracker: TrackerFactory, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    tracker = make_tracker("parcours_devenir_patient_partenaire", "comment devenir patient partenaire ?")
+    await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    payloads = [b["payload"] for b in dispatcher.messages[0]["buttons"]]
+    assert payloads == ["/orientation", "/inscription_partenaire"]
+
+
+async def test_a_question_inside_a_form_is_answered_then_the_form_resumes(
+    make_tracker: TrackerFactory, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    text = "comment on devient patient partenaire ?"
+    tracker = make_tracker("parcours_devenir_patient_partenaire", text, active_loop="inscription_partenaire")
+    events = await ActionAnswerKnowledge().run(dispatcher, tracker, domain)
+    assert events[-1] == {"event": "followup", "name": "inscription_partenaire", "timestamp": None}
+    assert dispatcher.messages[0]["buttons"] == []  # no offer to register while registering

@@ -1,0 +1,19 @@
+"""The application database, as the action server reaches it.
+
+The engine is created on first use (never at import) from ``DATABASE_URL``.
+Tests replace :func:`get_sessions` with their own factory.
+"""
+
+from __future__ import annotations
+
+import functools
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from server.db.engine import create_engine, session_factory
+from server.settings import get_settings
+
+
+@functools.cache
+def get_sessions() -> async_sessionmaker[AsyncSession]:
+    return session_factory(create_engine(get_settings().database_url))

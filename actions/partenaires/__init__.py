@@ -1,0 +1,1 @@
+"""Becoming a partner: orientation, registration with consent, withdrawal and erasure."""
