@@ -80,7 +80,7 @@ class Stack:
         return body
 
 
-def start_stack(tmp: Path) -> Stack:
+def start_stack(tmp: Path, extra_env: dict[str, str] | None = None) -> Stack:
     """Start ``python -m server.launcher`` (as ``make run`` does) with its databases under ``tmp``."""
     if not MODEL.exists():
         raise StackError(f"no trained model at {MODEL}: run `make setup` first")
@@ -93,6 +93,7 @@ def start_stack(tmp: Path) -> Stack:
         DATABASE_URL=f"sqlite:///{tmp / 'app.db'}",
         TRACKER_URL=f"sqlite:///{tmp / 'tracker.db'}",
     )
+    env.update(extra_env or {})
     env.pop("ENGINE_TOKEN", None)  # the launcher generates one, as in `make run`
     env.pop("ENGINE_URL", None)
     env.pop("ACTION_SERVER_URL", None)

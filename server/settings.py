@@ -45,10 +45,30 @@ class Settings(BaseSettings):
 
     max_message_chars: int = Field(default=1000, ge=1)
 
+    #: SMTP server that receives the tickets' e-mails; unset (development): they wait in the outbox.
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    #: STARTTLS on a plain connection (port 587), or TLS from the start (port 465).
+    smtp_starttls: bool = True
+    smtp_tls: bool = False
+    smtp_user: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_sender: str = "partenaires-sante@hopital.example"
+    smtp_timeout_s: float = Field(default=10.0, gt=0)
+    smtp_retry_base_s: float = Field(default=30.0, gt=0)
+    smtp_retry_max_s: float = Field(default=3600.0, gt=0)
+    smtp_attempts_before_failure: int = Field(default=5, ge=1)
+    outbox_poll_s: float = Field(default=10.0, gt=0)
+
     @field_validator("database_url", "tracker_url")
     @classmethod
     def _resolve_sqlite(cls, value: str) -> str:
         return _absolute_sqlite(value)
+
+    @field_validator("smtp_host", "smtp_user", "smtp_password", mode="before")
+    @classmethod
+    def _empty_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
 
     @field_validator("engine_token")
     @classmethod

@@ -6,7 +6,7 @@ from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction
 
 #: Forms that a question may interrupt; they resume where they were once it is answered.
-RESUMABLE_FORMS = frozenset({"inscription_partenaire", "orientation", "retrait_inscription"})
+RESUMABLE_FORMS = frozenset({"inscription_partenaire", "orientation", "retrait_inscription", "transmission_demande"})
 
 
 def resume_form(tracker: Tracker) -> list[EventType]:

@@ -11,6 +11,8 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common.forms import resume_form
 from actions.common.mode import wants_short_answer
 from actions.knowledge.roles import PATH_PREFIX, subject_role_of
+from actions.routage.offer import route_offer
+from knowledge.annuaire import request_for
 from knowledge.loader import KnowledgeBase, get_knowledge
 from knowledge.messages import message
 from knowledge.partenaires import get_partners
@@ -55,9 +57,17 @@ def answer_events(kb: KnowledgeBase, entry: Entry) -> list[EventType]:
 
 
 def answer(dispatcher: CollectingDispatcher, tracker: Tracker, entry: Entry) -> list[EventType]:
-    """Say ``entry``; if a form was interrupted by the question, it then asks its question again."""
+    """Say ``entry``; if a form was interrupted by the question, it then asks its question again.
+
+    A topic that signals a request (a complaint, the medical record…) is followed,
+    outside a form, by who handles it and the offer to transmit it.
+    """
     utter_entry(dispatcher, tracker, entry)
-    return answer_events(get_knowledge(), entry) + resume_form(tracker)
+    events = answer_events(get_knowledge(), entry)
+    request_id = request_for(topic=entry.id)
+    if request_id is not None and not tracker.active_loop_name:
+        events += route_offer(dispatcher, request_id)
+    return events + resume_form(tracker)
 
 
 class ActionAnswerKnowledge(Action):

@@ -153,7 +153,19 @@ class FormValidator(Action):
             dispatcher.utter_message(text=tries)
         return [SlotSet(slot, None), SlotSet(FAILURES_SLOT, counts)]
 
+    def complete(self, slots: dict[str, Any], dispatcher: CollectingDispatcher) -> list[EventType]:
+        """Events that fill the questions not needed given ``slots`` (the answers so far)."""
+        return []
+
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        events = await self.validate(dispatcher, tracker)
+        ending = any(e.get("name") == REQUESTED_SLOT and e.get("value") is None for e in events)
+        if tracker.get_slot(REQUESTED_SLOT) is not None and (not events or ending):
+            return events  # rejected (a question was asked), or the form is ending
+        answers = {e["name"]: e["value"] for e in events if e.get("event") == "slot"}
+        return events + self.complete({**tracker.current_slot_values(), **answers}, dispatcher)
+
+    async def validate(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         events = self.on_start(tracker)
         slot = tracker.get_slot(REQUESTED_SLOT)
         if slot is None:  # the form is starting: nothing has been asked yet

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, SerializerFunctionWrapHandler, model_serializer
 
 
 class ChatRequest(BaseModel):
@@ -26,6 +26,15 @@ class ChatMessage(BaseModel):
 class Route(BaseModel):
     service: str
     ticket: str | None = None
+    #: The représentant des usagers chosen, for a request to talk to one (absent otherwise).
+    ru: str | None = None
+
+    @model_serializer(mode="wrap")
+    def _ru_only_when_chosen(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if data.get("ru") is None:
+            data.pop("ru", None)
+        return data
 
 
 class FormState(BaseModel):

@@ -2,11 +2,41 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 
 from evaluation.stack import Stack, StackError, start_stack, stop_stack
+
+
+class Inbox:
+    """A real local SMTP server's received mails: (recipients, message)."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.mails: list[tuple[list[str], Message]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # aiosmtpd calls this hook
+        self.mails.append((list(envelope.rcpt_tos), message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def inbox() -> Iterator[Inbox]:
+    """The SMTP server every stack of the session sends the tickets' e-mails to."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    handler = Inbox(port)
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield handler
+    controller.stop()
 
 
 @pytest.fixture(scope="session")
@@ -19,11 +49,17 @@ def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Stack]]:
 
 
 @pytest.fixture
-def stack(_stacks: list[Stack], tmp_path_factory: pytest.TempPathFactory) -> Stack:
+def stack(_stacks: list[Stack], tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Stack:
     """The running stack, shared by the tests; started again if a test stopped it."""
     if not _stacks or _stacks[-1].process.poll() is not None:
+        smtp = {
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(inbox.port),
+            "SMTP_STARTTLS": "false",
+            "OUTBOX_POLL_S": "1",
+        }
         try:
-            _stacks.append(start_stack(tmp_path_factory.mktemp("stack")))
+            _stacks.append(start_stack(tmp_path_factory.mktemp("stack"), smtp))
         except StackError as exc:
             pytest.fail(str(exc))
     return _stacks[-1]

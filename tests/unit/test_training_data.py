@@ -107,3 +107,11 @@ def test_no_heldout_message_is_in_the_training_data() -> None:
     trained = {plain(line) for lines in nlu_examples().values() for line in lines}
     leaked = [example.text for example in load_heldout() if plain(example.text) in trained]
     assert leaked == []
+
+
+def test_no_heldout_request_is_in_the_training_data() -> None:
+    trained = {plain(line) for lines in nlu_examples().values() for line in lines}
+    requests = yaml.safe_load((ROOT / "tests" / "nlu" / "requests.yml").read_text(encoding="utf-8"))["requests"]
+    assert len(requests) >= 6 * 9
+    leaked = [request["text"] for request in requests if plain(request["text"]) in trained]
+    assert leaked == []

@@ -1,0 +1,1 @@
+"""Routing requests to the right service or représentant des usagers, and transmitting them as tickets."""
