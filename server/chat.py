@@ -13,9 +13,10 @@ from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
 from server.db.base import utcnow
 from server.db.engine import transaction
-from server.db.models import ChatSession
+from server.db.models import ChatSession, TurnLog, Unanswered
 from server.engine_client import EngineClient, EngineUnavailable, Turn
 from server.erasure import TrackerEraser
+from server.notify import OutboxSender
 
 #: Server-issued ids: 32 url-safe characters = 192 random bits.
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -58,7 +59,9 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
     topic = turn.slots_set.get("topic") if "topic" in turn.slots_set else None
     route = None
     if slots.get("route_service"):
-        route = Route(service=str(slots["route_service"]), ticket=slots.get("route_ticket"))
+        route = Route(
+            service=str(slots["route_service"]), ticket=slots.get("route_ticket"), ru=slots.get("route_ru")
+        )
     form = None
     active_loop = turn.state.get("active_loop")
     if active_loop:
@@ -68,8 +71,12 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
 
 #: The knowledge entry said at once when the user's message signals an emergency.
 EMERGENCY = "urgence"
+#: The intent of a message the understanding was not sure about.
+FALLBACK_INTENT = "nlu_fallback"
 #: The action that erases a registration and queues its conversations for erasure.
 WITHDRAWAL_ACTION = "action_submit_retrait"
+#: The action that stores a ticket and queues its e-mail.
+TRANSMISSION_ACTION = "action_submit_transmission"
 
 
 def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatResponse:
@@ -92,11 +99,16 @@ def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatR
 
 class ChatService:
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], engine: EngineClient, eraser: TrackerEraser | None = None
+        self,
+        sessions: async_sessionmaker[AsyncSession],
+        engine: EngineClient,
+        eraser: TrackerEraser | None = None,
+        outbox: OutboxSender | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine = engine
         self._eraser = eraser
+        self._outbox = outbox
 
     async def _open_session(self, session_id: str | None, channel: str) -> tuple[str, list[Any]]:
         async with transaction(self._sessions) as db:
@@ -108,13 +120,26 @@ class ChatService:
             db.add(fresh)
             return fresh.id, []
 
-    async def _remember_buttons(self, session_id: str, response: ChatResponse) -> None:
+    async def _record_turn(
+        self, session_id: str, channel: str, text: str, response: ChatResponse, state: dict[str, Any]
+    ) -> None:
+        """The buttons offered (only they may come back as payloads), and the turn for the statistics.
+
+        A message that was not understood is kept, with its text, among the
+        unanswered questions staff review to improve the training data; never an
+        answer to a form (a name, an address), which is personal data.
+        """
         payloads = [b.payload for m in response.messages for b in m.buttons]
+        in_form = bool(state.get("form_at_start") or state.get("active_loop"))
+        fallback = state.get("intent") == FALLBACK_INTENT
         async with transaction(self._sessions) as db:
             row = await db.get(ChatSession, session_id)
             if row is not None:
                 row.offered_payloads = payloads
                 row.last_seen_at = utcnow()
+            db.add(TurnLog(session_id=session_id, channel=channel, topic=response.topic, fallback=fallback))
+            if fallback and not in_form:
+                db.add(Unanswered(session_id=session_id, kind="fallback", text=text))
 
     async def turn(self, text: str, session_id: str | None, mode: str, channel: str = "api") -> ChatResponse:
         sid, offered = await self._open_session(session_id, channel)
@@ -126,8 +151,10 @@ class ChatService:
             if health["status"] != "ok":
                 raise EngineUnavailable("actions", health.get("error", "down"))
         response = ensure_emergency_answer(to_api(turn, sid), turn.state.get("intent"))
-        await self._remember_buttons(sid, response)
+        await self._record_turn(sid, channel, text, response, turn.state)
         if self._eraser is not None and WITHDRAWAL_ACTION in turn.state.get("actions", []):
             # The engine has saved this turn: its events can now be erased with the others.
             await self._eraser.run_pending()
+        if self._outbox is not None and TRANSMISSION_ACTION in turn.state.get("actions", []):
+            self._outbox.wake()  # send the new ticket's e-mail now rather than at the next poll
         return response

@@ -7,7 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from knowledge.loader import get_knowledge
 from server.chat import SESSION_ID_PATTERN
 from server.db.engine import transaction
-from server.db.models import ChatSession, Feedback
+from server.db.models import ChatSession, Feedback, Unanswered
 
 
 class UnknownSession(LookupError):
@@ -32,5 +32,7 @@ class FeedbackService:
                 raise UnknownSession(session_id)
             row = Feedback(session_id=session_id, topic=topic, useful=useful, message=answer, comment=comment)
             db.add(row)
+            if not useful:  # reviewed by staff with the questions not understood
+                db.add(Unanswered(session_id=session_id, kind="pas_utile", text=answer, topic=topic))
             await db.flush()
             return row.id

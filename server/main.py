@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 
 import anyio
 from fastapi import FastAPI, Request
@@ -14,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
-from server.api.routes import chat, feedback, health, pages
+from server.api.routes import admin, admin_pages, chat, feedback, health, pages
 from server.api.routes.pages import STATIC
 from server.chat import ChatService
 from server.db.engine import create_engine, session_factory
@@ -22,6 +23,7 @@ from server.db.migrate import upgrade
 from server.engine_client import EngineClient
 from server.erasure import TrackerEraser
 from server.feedback import FeedbackService
+from server.notify import OutboxSender
 from server.settings import Settings, get_settings
 
 
@@ -53,13 +55,20 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         app.state.db_engine = db_engine
         app.state.engine = client
         sessions = session_factory(db_engine)
+        app.state.sessions = sessions
         eraser = TrackerEraser(sessions, settings.tracker_url)
         await eraser.run_pending()  # erasures queued before a crash
-        app.state.chat = ChatService(sessions, client, eraser)
+        sender = OutboxSender(sessions, settings)
+        app.state.outbox = sender
+        app.state.chat = ChatService(sessions, client, eraser, sender)
         app.state.feedback = FeedbackService(sessions)
+        sending = asyncio.create_task(sender.run_forever(), name="outbox")
         try:
             yield
         finally:
+            sending.cancel()
+            with suppress(asyncio.CancelledError):
+                await sending
             await client.aclose()
             await eraser.aclose()
             await db_engine.dispose()
@@ -72,7 +81,8 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
 
     @app.exception_handler(StarletteHTTPException)
     async def on_http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
-        key = "not_found" if exc.status_code == 404 else "invalid_request"
+        keys = {404: "not_found", 401: "admin_login_required", 403: "admin_forbidden"}
+        key = keys.get(exc.status_code, "invalid_request")
         return JSONResponse(status_code=exc.status_code, content={"detail": message(key)})
 
     @app.exception_handler(Exception)
@@ -80,6 +90,8 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         return JSONResponse(status_code=500, content={"detail": message("internal_error")})
 
     app.include_router(chat.router)
+    app.include_router(admin.router)
+    app.include_router(admin_pages.router)
     app.include_router(feedback.router)
     app.include_router(health.router)
     app.include_router(pages.router)

@@ -16,7 +16,7 @@ import logging
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, ActiveLoop, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
@@ -38,6 +38,11 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
             start = index + 1
             break
     turn_events = events[start:]
+    # The form that was running when the user wrote: their message answered it.
+    form_at_start = None
+    for event in events[: max(start - 1, 0)]:
+        if isinstance(event, ActiveLoop):
+            form_at_start = event.name
     slots_set = {e.key: e.value for e in turn_events if isinstance(e, SlotSet)}
     actions = [
         e.action_name
@@ -49,6 +54,7 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
         "slots_set": slots_set,
         "slots": tracker.current_slot_values(),
         "active_loop": tracker.active_loop_name,
+        "form_at_start": form_at_start,
         "requested_slot": tracker.get_slot("requested_slot"),
         "actions": actions,
         "intent": latest_intent,

@@ -105,3 +105,155 @@ class ErasureRequest(Base):
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     sender_ids: Mapped[list[str]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class TicketStatus(enum.StrEnum):
+    NOUVEAU = "nouveau"
+    EN_COURS = "en_cours"
+    CLOS = "clos"
+
+
+class NotificationState(enum.StrEnum):
+    """Where the e-mail to the service stands; a failed send is retried, never dropped."""
+
+    EN_ATTENTE = "en_attente"
+    ENVOYEE = "envoyee"
+    ECHEC = "echec"
+
+
+def _enum(kind: type[enum.StrEnum]) -> Enum:
+    return Enum(kind, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e])
+
+
+class Ticket(Base):
+    """A request transmitted to a service, with the person's consent."""
+
+    __tablename__ = "tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    #: ``TK-`` plus 10 random characters, given to the person.
+    reference: Mapped[str] = mapped_column(String(16), unique=True)
+    #: One per run of the transmission form: a repeated confirmation stores one ticket.
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    request_type: Mapped[str] = mapped_column(String(32), index=True)
+    service: Mapped[str] = mapped_column(String(32), index=True)
+    #: The représentant des usagers chosen, for a request to talk to one.
+    ru: Mapped[str | None] = mapped_column(String(64), default=None)
+    description: Mapped[str] = mapped_column(Text)
+    contact: Mapped[str] = mapped_column(String(254))
+    #: The conversation, only when the person agreed to send it.
+    transcript: Mapped[str | None] = mapped_column(Text, default=None)
+    consent_at: Mapped[dt.datetime]
+    channel: Mapped[str] = mapped_column(String(32))
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[TicketStatus] = mapped_column(_enum(TicketStatus), default=TicketStatus.NOUVEAU)
+    notification: Mapped[NotificationState] = mapped_column(
+        _enum(NotificationState), default=NotificationState.EN_ATTENTE
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class OutboxMail(Base):
+    """An e-mail to send (a ticket to its service), kept until it is sent."""
+
+    __tablename__ = "outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    to: Mapped[str] = mapped_column(String(254))
+    subject: Mapped[str] = mapped_column(String(255))
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[NotificationState] = mapped_column(_enum(NotificationState), default=NotificationState.EN_ATTENTE)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: The class of the last error (never its text, which may quote the mail).
+    last_error: Mapped[str | None] = mapped_column(String(64), default=None)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StaffRole(enum.StrEnum):
+    """``lecteur`` reads; ``gestionnaire`` also changes, exports and sees the audit log."""
+
+    LECTEUR = "lecteur"
+    GESTIONNAIRE = "gestionnaire"
+
+
+class StaffUser(Base):
+    __tablename__ = "staff_users"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    #: argon2id hash; the password itself is never stored.
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[StaffRole] = mapped_column(_enum(StaffRole))
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class StaffSession(Base):
+    """A signed-in staff member; the cookie holds a random token, the table its SHA-256."""
+
+    __tablename__ = "staff_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("staff_users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[dt.datetime]
+
+
+class AuditEntry(Base):
+    """Who read personal data, exported or changed what, and when.  Rows are only ever added."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    #: read, export, change, note, login
+    action: Mapped[str] = mapped_column(String(16))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[str | None] = mapped_column(String(255), default=None)
+
+
+class TicketNote(Base):
+    """An internal note on a ticket, by a staff member."""
+
+    __tablename__ = "ticket_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("tickets.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class Unanswered(Base):
+    """A message the assistant could not answer, or an answer rated not useful: to improve the data."""
+
+    __tablename__ = "unanswered"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: fallback (not understood) or pas_utile (rated not useful)
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    topic: Mapped[str | None] = mapped_column(String(64), default=None)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    handled_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+    handled_by: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class TurnLog(Base):
+    """One row per answered turn, without its text: the statistics' source."""
+
+    __tablename__ = "turn_log"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    topic: Mapped[str | None] = mapped_column(String(64), default=None)
+    fallback: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

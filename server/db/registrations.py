@@ -15,7 +15,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from server.db.base import utcnow
-from server.db.models import ErasureRequest, Feedback, Registration, RegistrationStatus, WithdrawalNote
+from server.db.models import ErasureRequest, Feedback, Registration, RegistrationStatus, Unanswered, WithdrawalNote
 
 
 @dataclass(frozen=True)
@@ -131,7 +131,7 @@ async def save_registration(
 async def withdraw(db: AsyncSession, reference: str, email: str, sender_id: str, today: dt.date) -> bool:
     """Erase the registration matching both ``reference`` and ``email``.
 
-    Deletes the row and the ratings given in its conversations, queues the
+    Deletes the row, the ratings and unanswered messages of its conversations, queues the
     deletion of those conversations (and of this one) from the tracker store,
     and keeps a dated note without personal data.  Returns False, changing
     nothing, when nothing matches both.
@@ -146,6 +146,7 @@ async def withdraw(db: AsyncSession, reference: str, email: str, sender_id: str,
     senders = sorted({*row.session_ids, sender_id})
     await db.delete(row)
     await db.execute(delete(Feedback).where(Feedback.session_id.in_(senders)))
+    await db.execute(delete(Unanswered).where(Unanswered.session_id.in_(senders)))
     db.add(ErasureRequest(sender_ids=senders))
     db.add(WithdrawalNote(withdrawn_on=today))
     await db.flush()

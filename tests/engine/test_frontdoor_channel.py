@@ -65,6 +65,25 @@ def test_turn_state_reports_the_active_form_and_requested_slot() -> None:
     assert state["slots_set"]["topic"] == "role.patient_partenaire"
 
 
+def test_turn_state_says_which_form_the_message_answered() -> None:
+    t = tracker(
+        ActionExecuted("action_listen"),
+        UserUttered("supprimer mes données", {"name": "retrait_inscription", "confidence": 0.9}),
+        ActionExecuted("retrait_inscription"),
+        ActiveLoop("retrait_inscription"),
+        SlotSet("requested_slot", "retrait_email"),
+        ActionExecuted("action_listen"),
+        UserUttered("zoe@example.org", {"name": "nlu_fallback", "confidence": 0.3}),
+        ActionExecuted("retrait_inscription"),
+        ActiveLoop(None),
+        SlotSet("requested_slot", None),
+    )
+    state = turn_state(t)
+    assert state["form_at_start"] == "retrait_inscription"
+    assert state["active_loop"] is None
+    assert turn_state(tracker(ActionExecuted("action_listen"), UserUttered("bonjour")))["form_at_start"] is None
+
+
 def test_tracker_store_status_detects_the_silent_fallback_to_memory() -> None:
     store = FailSafeTrackerStore(InMemoryTrackerStore(DOMAIN))
     agent = SimpleNamespace(tracker_store=store)
