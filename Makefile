@@ -8,7 +8,7 @@ VENV := .venv
 ENGINE_VENV := .venv-engine
 PY := $(VENV)/bin/python
 
-.PHONY: help setup run test train shell lint evaluate tune cross-validate clean
+.PHONY: help setup run test train shell lint evaluate tune cross-validate admin-user clean
 
 help:
 	@echo "make run     start the assistant on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -19,6 +19,7 @@ help:
 	@echo "make evaluate          held-out set through the chat API: accuracy, macro-F1, confusions (reports/)"
 	@echo "make tune              tune the fallback thresholds on held-out data and write them to config.yml"
 	@echo "make cross-validate    5-fold cross-validation of the NLU training data (reports/cross-validation/)"
+	@echo "make admin-user NAME=... ROLE=gestionnaire|lecteur   create a back-office account (asks the password)"
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	scripts/setup-app-env
@@ -26,7 +27,10 @@ $(VENV)/.installed: pyproject.toml requirements/app.lock
 $(ENGINE_VENV)/.installed: requirements/engine.lock
 	scripts/setup-engine-env
 
-setup: $(VENV)/.installed $(ENGINE_VENV)/.installed
+node_modules/.installed: package.json package-lock.json
+	scripts/setup-assets
+
+setup: $(VENV)/.installed $(ENGINE_VENV)/.installed node_modules/.installed
 	@echo "==> application database"
 	@$(PY) -m server.db.migrate
 	@scripts/train --if-changed
@@ -45,6 +49,7 @@ lint: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
 test: setup
+	scripts/setup-browser
 	scripts/test
 
 evaluate: setup
@@ -59,6 +64,12 @@ cross-validate: $(ENGINE_VENV)/.installed
 	  --cross-validation --folds 5 --out reports/cross-validation
 	@python3 -c "import json; r=json.load(open('reports/cross-validation/intent_report.json')); \
 	  print('5-fold CV: accuracy %.3f, macro-F1 %.3f' % (r['accuracy'], r['macro avg']['f1-score']))"
+
+NAME ?=
+ROLE ?= lecteur
+admin-user: $(VENV)/.installed
+	@test -n "$(NAME)" || { echo "usage: make admin-user NAME=prenom.nom ROLE=gestionnaire|lecteur"; exit 2; }
+	$(PY) -m server.admin_cli "$(NAME)" --role "$(ROLE)"
 
 clean:
 	rm -rf $(VENV) $(ENGINE_VENV) models .rasa
