@@ -54,7 +54,17 @@ def test_comparisons(stack: Stack) -> None:
 
 
 #: Messages that name several themes at once, so that the classifier is rarely sure of one.
-VAGUE = ("patient", "usagers", "formation", "droits", "association", "hôpital", "partenariat")
+VAGUE = (
+    "patient",
+    "usagers",
+    "formation",
+    "droits",
+    "association",
+    "hôpital",
+    "partenariat",
+    "information",
+    "aide svp",
+)
 
 
 def test_gibberish_gets_no_invented_answer_but_a_way_forward(stack: Stack) -> None:
