@@ -256,3 +256,13 @@ def test_an_answer_to_a_form_is_never_kept_as_an_unanswered_question(
     with sqlite3.connect(db_path(settings)) as db:
         assert db.execute("SELECT COUNT(*) FROM unanswered").fetchone() == (0,)
         assert db.execute("SELECT fallback FROM turn_log").fetchall() == [(1,)]
+
+
+def test_the_database_refuses_to_change_or_delete_audit_entries(admin: TestClient, settings: Settings) -> None:
+    login(admin, "gina")
+    with sqlite3.connect(db_path(settings)) as db:
+        assert db.execute("SELECT COUNT(*) FROM audit_log").fetchone() == (1,)
+        for statement in ("UPDATE audit_log SET username = 'someone'", "DELETE FROM audit_log"):
+            with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+                db.execute(statement)
+        assert db.execute("SELECT username, action FROM audit_log").fetchall() == [("gina", "login")]
