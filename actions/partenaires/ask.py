@@ -12,9 +12,17 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.partenaires.form_kit import FAILURES_SLOT, buttons_for, failures, said, too_many_tries
+from actions.partenaires.form_kit import (
+    FAILURES_SLOT,
+    buttons_for,
+    failures,
+    said,
+    stop_buttons,
+    yes_no_buttons,
+    yes_or_no,
+)
 from actions.partenaires.summary import summary_text
-from actions.partenaires.validate_inscription import change_buttons, yes_or_no
+from actions.partenaires.validate_inscription import change_buttons
 from knowledge.partenaires import FieldText, Option, get_partners
 
 Buttons = list[dict[str, str]]
@@ -36,36 +44,28 @@ class AskQuestion(Action):
         return []
 
 
-def field_question(field: FieldText, options: list[Option], stuck: bool = False) -> tuple[str, Buttons]:
-    """The question, its choices, "Passer" if optional and "Arrêter" after three wrong answers."""
-    labels = get_partners().buttons
+def field_question(field: FieldText, options: list[Option], stop: Buttons) -> tuple[str, Buttons]:
+    """The question, its choices, "Passer" if optional and ``stop`` (see ``stop_buttons``)."""
     buttons = buttons_for(options)
     if field.optional:
-        buttons.append({"title": labels.skip, "payload": "/passer"})
-    if stuck:
-        buttons.append({"title": labels.stop, "payload": "/annuler"})
-    return field.ask, buttons
+        buttons.append({"title": get_partners().buttons.skip, "payload": "/passer"})
+    return field.ask, buttons + stop
 
 
 class AskRegistrationField(AskQuestion):
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
         registration = get_partners().registration
         options = list(registration.choices.get(self.slot, []))
-        return field_question(registration.fields[self.slot], options, too_many_tries(tracker, self.slot))
+        return field_question(registration.fields[self.slot], options, stop_buttons(tracker, self.slot))
 
 
 class AskConsent(AskQuestion):
     slot = "consentement"
 
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
-        partners = get_partners()
-        buttons = [
-            {"title": partners.buttons.oui, "payload": "/affirm"},
-            {"title": partners.buttons.non, "payload": "/deny"},
-        ]
-        notice = partners.registration.notice
+        notice = get_partners().registration.notice
         # After an unclear answer, only the question: the notice was just shown.
-        return (notice.question if failures(tracker).get(self.slot) else notice.text), buttons
+        return (notice.question if failures(tracker).get(self.slot) else notice.text), yes_no_buttons()
 
 
 class AskPrenom(AskRegistrationField):
@@ -121,7 +121,7 @@ class AskConfirmation(AskQuestion):
 
 class AskWithdrawalField(AskQuestion):
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
-        return field_question(get_partners().withdrawal.fields[self.slot], [], too_many_tries(tracker, self.slot))
+        return field_question(get_partners().withdrawal.fields[self.slot], [], stop_buttons(tracker, self.slot))
 
 
 class AskRetraitReference(AskWithdrawalField):
@@ -139,10 +139,7 @@ class AskOrientation(AskQuestion):
         text = question.ask
         if self.slot == next(iter(orientation.questions)) and not tracker.get_slot(FAILURES_SLOT):
             text = f"{orientation.intro}\n{text}"
-        buttons = buttons_for(list(question.options))
-        if too_many_tries(tracker, self.slot):
-            buttons.append({"title": get_partners().buttons.stop, "payload": "/annuler"})
-        return text, buttons
+        return text, buttons_for(list(question.options)) + stop_buttons(tracker, self.slot)
 
 
 class AskOrientVecu(AskOrientation):

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -93,6 +94,54 @@ def failures(tracker: Tracker) -> dict[str, int]:
 
 def too_many_tries(tracker: Tracker, slot: str) -> bool:
     return failures(tracker).get(slot, 0) >= MAX_TRIES
+
+
+def stop_buttons(tracker: Tracker, slot: str) -> list[dict[str, str]]:
+    """« Arrêter », offered with a question after three answers that did not fit."""
+    if too_many_tries(tracker, slot):
+        return [{"title": get_partners().buttons.stop, "payload": "/annuler"}]
+    return []
+
+
+def yes_no_buttons() -> list[dict[str, str]]:
+    labels = get_partners().buttons
+    return [{"title": labels.oui, "payload": "/affirm"}, {"title": labels.non, "payload": "/deny"}]
+
+
+def yes_or_no(message: Said) -> bool | None:
+    """A clear yes or no: a button, one of the listed phrases, or a sure intent.
+
+    Consent and confirmation are never read from a hesitant answer ("ouais bof").
+    """
+    words = get_partners().words
+    if matches_phrase(message.text, words.oui) or (message.intent == "affirm" and message.confidence >= SURE):
+        return True
+    if matches_phrase(message.text, words.non) or (message.intent == "deny" and message.confidence >= SURE):
+        return False
+    return None
+
+
+def confirmation_events(
+    message: Said, slot: str, dispatcher: CollectingDispatcher, which_change: str, buttons: list[dict[str, str]]
+) -> list[EventType] | None:
+    """ "oui" confirms the summary; "non" asks what to change, with a button per answer."""
+    answer = yes_or_no(message)
+    if answer is True:
+        return [SlotSet(slot, True)]
+    if answer is False:
+        dispatcher.utter_message(text=which_change, buttons=buttons)
+        return [SlotSet(slot, None)]
+    return None
+
+
+def consent_events(message: Said, consent_slot: str, at_slot: str) -> list[EventType] | None:
+    """Explicit consent, stored with its time; a refusal ends the form, saving nothing."""
+    answer = yes_or_no(message)
+    if answer is True:
+        return [SlotSet(consent_slot, True), SlotSet(at_slot, dt.datetime.now(dt.UTC).isoformat())]
+    if answer is False:
+        return [SlotSet(consent_slot, False), SlotSet(OUTCOME_SLOT, DECLINED), SlotSet(REQUESTED_SLOT, None)]
+    return None
 
 
 class FormValidator(Action):

@@ -36,9 +36,7 @@ class ActionOutOfForm(Action):
     def name(self) -> str:
         return "action_out_of_form"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         intent = (tracker.latest_message or {}).get("intent", {}).get("name")
         if intent == "affirm":
             forms = {ACCEPTED_BY_YES[p] for p in offered_payloads(tracker) if p in ACCEPTED_BY_YES}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import ClassVar
 
@@ -13,16 +12,13 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common.db import get_sessions
 from actions.partenaires.form_kit import (
     CHOICE_ENTITY,
-    DECLINED,
     FAILURES_SLOT,
-    OUTCOME_SLOT,
-    REQUESTED_SLOT,
-    SURE,
     FormValidator,
     Said,
+    confirmation_events,
+    consent_events,
 )
 from actions.partenaires.parsing import (
-    matches_phrase,
     parse_choice,
     parse_choices,
     parse_email,
@@ -41,19 +37,6 @@ CONFIRMATION = "confirmation"
 #: One per run of the form: the save is idempotent on it.
 KEY = "inscription_cle"
 EXISTING = "reference_existante"
-
-
-def yes_or_no(message: Said) -> bool | None:
-    """A clear yes or no: a button, one of the listed phrases, or a sure intent.
-
-    Consent and confirmation are never read from a hesitant answer ("ouais bof").
-    """
-    words = get_partners().words
-    if matches_phrase(message.text, words.oui) or (message.intent == "affirm" and message.confidence >= SURE):
-        return True
-    if matches_phrase(message.text, words.non) or (message.intent == "deny" and message.confidence >= SURE):
-        return False
-    return None
 
 
 class ValidateInscriptionPartenaire(FormValidator):
@@ -90,20 +73,11 @@ class ValidateInscriptionPartenaire(FormValidator):
         limits = partners.registration.limits
         text = message.text
         if slot == CONSENT:
-            answer = yes_or_no(message)
-            if answer is True:
-                return [SlotSet(CONSENT, True), SlotSet(CONSENT_AT, dt.datetime.now(dt.UTC).isoformat())]
-            if answer is False:
-                return [SlotSet(CONSENT, False), SlotSet(OUTCOME_SLOT, DECLINED), SlotSet(REQUESTED_SLOT, None)]
-            return None
+            return consent_events(message, CONSENT, CONSENT_AT)
         if slot == CONFIRMATION:
-            answer = yes_or_no(message)
-            if answer is True:
-                return [SlotSet(CONFIRMATION, True)]
-            if answer is False:
-                dispatcher.utter_message(text=partners.registration.which_change, buttons=change_buttons())
-                return [SlotSet(CONFIRMATION, None)]
-            return None
+            return confirmation_events(
+                message, CONFIRMATION, dispatcher, partners.registration.which_change, change_buttons()
+            )
         if slot in ("prenom", "nom"):
             name = parse_name(text, limits.name_max)
             return [SlotSet(slot, name)] if name else None
@@ -153,4 +127,4 @@ def change_buttons() -> list[dict[str, str]]:
     ]
 
 
-__all__ = ["FAILURES_SLOT", "ValidateInscriptionPartenaire", "change_buttons", "yes_or_no"]
+__all__ = ["FAILURES_SLOT", "ValidateInscriptionPartenaire", "change_buttons"]

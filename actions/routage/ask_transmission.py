@@ -7,7 +7,7 @@ from typing import ClassVar
 from rasa_sdk import Tracker
 
 from actions.partenaires.ask import AskQuestion, Buttons
-from actions.partenaires.form_kit import buttons_for, too_many_tries
+from actions.partenaires.form_kit import buttons_for, stop_buttons, yes_no_buttons
 from actions.routage.offer import ROUTE_SERVICE
 from actions.routage.validate_transmission import (
     CONFIRMATION,
@@ -29,11 +29,6 @@ from knowledge.annuaire import get_directory
 from knowledge.partenaires import get_partners
 
 
-def yes_no() -> Buttons:
-    labels = get_partners().buttons
-    return [{"title": labels.oui, "payload": "/affirm"}, {"title": labels.non, "payload": "/deny"}]
-
-
 def service_name(tracker: Tracker) -> str:
     services = get_directory().services
     service = services.get(str(tracker.get_slot(ROUTE_SERVICE)))
@@ -42,9 +37,7 @@ def service_name(tracker: Tracker) -> str:
 
 class AskTransmission(AskQuestion):
     def stop_button(self, tracker: Tracker) -> Buttons:
-        if too_many_tries(tracker, self.slot):
-            return [{"title": get_partners().buttons.stop, "payload": "/annuler"}]
-        return []
+        return stop_buttons(tracker, self.slot)
 
 
 class AskDemandeType(AskTransmission):
@@ -94,14 +87,14 @@ class AskConsentTransmission(AskTransmission):
     slot: ClassVar[str] = CONSENT
 
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
-        return get_directory().messages.ask_consent.format(name=service_name(tracker)), yes_no()
+        return get_directory().messages.ask_consent.format(name=service_name(tracker)), yes_no_buttons()
 
 
 class AskTranscription(AskTransmission):
     slot: ClassVar[str] = TRANSCRIPT
 
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
-        return get_directory().messages.ask_transcript, yes_no()
+        return get_directory().messages.ask_transcript, yes_no_buttons()
 
 
 class AskConfirmationTransmission(AskTransmission):

@@ -86,9 +86,7 @@ class ActionSubmitTransmission(Action):
     def name(self) -> str:
         return "action_submit_transmission"
 
-    async def run(
-        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
-    ) -> list[EventType]:
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         directory = get_directory()
         texts = directory.messages
         outcome = tracker.get_slot(OUTCOME_SLOT)

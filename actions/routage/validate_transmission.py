@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from typing import Any, ClassVar
 
@@ -12,14 +11,13 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.partenaires.form_kit import (
     CHOICE_ENTITY,
-    DECLINED,
-    OUTCOME_SLOT,
-    REQUESTED_SLOT,
     FormValidator,
     Said,
+    confirmation_events,
+    consent_events,
+    yes_or_no,
 )
 from actions.partenaires.parsing import parse_email, parse_free_text, parse_phone
-from actions.partenaires.validate_inscription import yes_or_no
 from actions.routage.offer import ROUTE_REQUEST, ROUTE_RU, ROUTE_SERVICE, capitalised
 from knowledge.annuaire import NO_MATCH_SERVICE, RU_REQUEST, get_directory, get_representatives, request_for
 from knowledge.loader import get_knowledge
@@ -181,24 +179,13 @@ class ValidateTransmissionDemande(FormValidator):
             value = parse_email(message.text) or parse_phone(message.text)
             return [SlotSet(slot, value)] if value else None
         if slot == CONSENT:
-            answer = yes_or_no(message)
-            if answer is True:
-                return [SlotSet(CONSENT, True), SlotSet(CONSENT_AT, dt.datetime.now(dt.UTC).isoformat())]
-            if answer is False:
-                return [SlotSet(CONSENT, False), SlotSet(OUTCOME_SLOT, DECLINED), SlotSet(REQUESTED_SLOT, None)]
-            return None
+            return consent_events(message, CONSENT, CONSENT_AT)
         if slot == TRANSCRIPT:
             answer = yes_or_no(message)
             return None if answer is None else [SlotSet(TRANSCRIPT, answer)]
         if slot == CONFIRMATION:
-            answer = yes_or_no(message)
-            if answer is True:
-                return [SlotSet(CONFIRMATION, True)]
-            if answer is False:
-                texts = get_directory().messages
-                dispatcher.utter_message(text=texts.invalid_confirmation, buttons=change_buttons())
-                return [SlotSet(CONFIRMATION, None)]
-            return None
+            texts = get_directory().messages
+            return confirmation_events(message, CONFIRMATION, dispatcher, texts.invalid_confirmation, change_buttons())
         return None
 
 
