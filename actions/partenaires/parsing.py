@@ -30,8 +30,9 @@ def normalise(text: str) -> str:
     return " ".join(text.split())
 
 
-def new_reference() -> str:
-    return REFERENCE_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+def new_reference(prefix: str = REFERENCE_PREFIX) -> str:
+    """``prefix`` plus 10 characters from a 32-letter alphabet: 50 random bits."""
+    return prefix + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
 
 
 def parse_reference(text: str) -> str | None:

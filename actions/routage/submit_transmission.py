@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import secrets
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -15,7 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common.db import get_sessions
 from actions.common.mode import message_metadata
 from actions.partenaires.form_kit import CANCELLED, DECLINED, FAILURES_SLOT, OUTCOME_SLOT
-from actions.partenaires.parsing import REFERENCE_ALPHABET, REFERENCE_LENGTH
+from actions.partenaires.parsing import new_reference
 from actions.routage.offer import ROUTE_RU, ROUTE_SERVICE, ROUTE_TICKET
 from actions.routage.validate_transmission import (
     CONFIRMATION,
@@ -41,8 +40,7 @@ TICKET_PREFIX = "TK-"
 
 
 def new_ticket_reference() -> str:
-    """``TK-`` plus 10 characters from a 32-letter alphabet: 50 random bits."""
-    return TICKET_PREFIX + "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_LENGTH))
+    return new_reference(TICKET_PREFIX)
 
 
 def transcript_of(tracker: Tracker) -> str:

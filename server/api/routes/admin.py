@@ -40,8 +40,6 @@ from server.db.models import (
     OutboxMail,
     Registration,
     RegistrationStatus,
-    StaffRole,
-    StaffUser,
     Ticket,
     TicketNote,
     TicketStatus,
@@ -355,5 +353,3 @@ async def stats(db: AdminDbDep, user: StaffDep) -> Stats:
         mean_hours_to_close=(sum(closed) / len(closed)) if closed else None,
     )
 
-
-__all__ = ["CSV_COLUMNS", "StaffRole", "StaffUser", "router"]
