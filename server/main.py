@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
-from server.api.routes import admin, admin_pages, chat, feedback, health, pages
+from server.api.routes import admin, admin_pages, chat, feedback, glossaire, health, pages
 from server.api.routes.pages import STATIC
 from server.chat import ChatService
 from server.db.engine import create_engine, session_factory
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
     app.include_router(admin.router)
     app.include_router(admin_pages.router)
     app.include_router(feedback.router)
+    app.include_router(glossaire.router)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
