@@ -6,6 +6,7 @@ import re
 import secrets
 from typing import Any
 
+from sqlalchemy import delete
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.loader import get_knowledge
@@ -13,7 +14,7 @@ from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
 from server.db.base import utcnow
 from server.db.engine import transaction
-from server.db.models import ChatSession, TurnLog, Unanswered
+from server.db.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered
 from server.engine_client import EngineClient, EngineUnavailable, Turn
 from server.erasure import TrackerEraser
 from server.notify import OutboxSender
@@ -110,15 +111,62 @@ class ChatService:
         self._eraser = eraser
         self._outbox = outbox
 
-    async def _open_session(self, session_id: str | None, channel: str) -> tuple[str, list[Any]]:
+    async def _open_session(
+        self, session_id: str | None, channel: str, *, issued: bool = False
+    ) -> tuple[str, list[Any]]:
+        """The known session, or a new one.
+
+        A browser's id is only ever reused, never created: an unknown id gets a
+        fresh server-issued one.  ``issued`` is for ids the server derived
+        itself (a messaging channel's keyed hash of the sender): created as given.
+        """
         async with transaction(self._sessions) as db:
             if session_id and SESSION_ID_PATTERN.match(session_id):
                 known = await db.get(ChatSession, session_id)
                 if known is not None:
                     return known.id, list(known.offered_payloads or [])
-            fresh = ChatSession(id=new_session_id(), channel=channel, offered_payloads=[])
+            fresh_id = session_id if issued and session_id and SESSION_ID_PATTERN.match(session_id) else None
+            fresh = ChatSession(id=fresh_id or new_session_id(), channel=channel, offered_payloads=[])
             db.add(fresh)
             return fresh.id, []
+
+    async def open_session(self, session_id: str | None, channel: str, *, issued: bool = False) -> str:
+        """The id to use for this conversation (see ``_open_session``)."""
+        sid, _ = await self._open_session(session_id, channel, issued=issued)
+        return sid
+
+    async def known(self, session_id: str) -> bool:
+        if not SESSION_ID_PATTERN.match(session_id):
+            return False
+        async with transaction(self._sessions) as db:
+            return await db.get(ChatSession, session_id) is not None
+
+    async def offer(self, session_id: str, payloads: list[str]) -> None:
+        """Record buttons the front door itself offered (a channel's welcome)."""
+        async with transaction(self._sessions) as db:
+            row = await db.get(ChatSession, session_id)
+            if row is not None:
+                row.offered_payloads = list(payloads)
+
+    async def forget(self, session_id: str) -> bool:
+        """Erase one conversation: its transcript in the engine, its ratings and unanswered messages.
+
+        The statistics rows (``turn_log``: topic, no text) stay.  Returns False
+        when the session is unknown.
+        """
+        if not SESSION_ID_PATTERN.match(session_id):
+            return False
+        async with transaction(self._sessions) as db:
+            row = await db.get(ChatSession, session_id)
+            if row is None:
+                return False
+            await db.execute(delete(Feedback).where(Feedback.session_id == session_id))
+            await db.execute(delete(Unanswered).where(Unanswered.session_id == session_id))
+            await db.delete(row)
+            db.add(ErasureRequest(sender_ids=[session_id]))
+        if self._eraser is not None:
+            await self._eraser.run_pending()
+        return True
 
     async def _record_turn(
         self, session_id: str, channel: str, text: str, response: ChatResponse, state: dict[str, Any]
@@ -141,8 +189,10 @@ class ChatService:
             if fallback and not in_form:
                 db.add(Unanswered(session_id=session_id, kind="fallback", text=text))
 
-    async def turn(self, text: str, session_id: str | None, mode: str, channel: str = "api") -> ChatResponse:
-        sid, offered = await self._open_session(session_id, channel)
+    async def turn(
+        self, text: str, session_id: str | None, mode: str, channel: str = "api", *, issued: bool = False
+    ) -> ChatResponse:
+        sid, offered = await self._open_session(session_id, channel, issued=issued)
         guarded = guard_payload(text, offered)
         turn = await self._engine.send(sid, guarded, {"mode": mode, "channel": channel})
         if not turn.messages and any(a.startswith("action_") for a in turn.state.get("actions", [])):

@@ -17,6 +17,7 @@ from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.routes import admin, admin_pages, chat, feedback, glossaire, health, pages
 from server.api.routes.pages import STATIC
+from server.channels.webchat import SOCKET_PATH, WebchatChannel
 from server.chat import ChatService
 from server.db.engine import create_engine, session_factory
 from server.db.migrate import upgrade
@@ -97,4 +98,5 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
     app.include_router(health.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount(f"/{SOCKET_PATH}", WebchatChannel(app, settings).asgi_app(), name="webchat")
     return app

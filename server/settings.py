@@ -45,6 +45,10 @@ class Settings(BaseSettings):
 
     max_message_chars: int = Field(default=1000, ge=1)
 
+    #: Sites allowed to embed the widget (origins, e.g. ["https://www.chru-nancy.fr"]);
+    #: empty: only pages served by the front door itself.
+    webchat_allowed_origins: list[str] = Field(default_factory=list)
+
     #: SMTP server that receives the tickets' e-mails; unset (development): they wait in the outbox.
     smtp_host: str | None = None
     smtp_port: int = Field(default=587, ge=1, le=65535)

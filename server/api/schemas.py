@@ -67,3 +67,11 @@ class FeedbackRequest(BaseModel):
 class FeedbackResponse(BaseModel):
     id: int
     detail: str
+
+
+class ForgetRequest(BaseModel):
+    session_id: str = Field(max_length=64)
+
+
+class DetailResponse(BaseModel):
+    detail: str

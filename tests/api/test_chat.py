@@ -158,15 +158,6 @@ def test_sessions_are_stored_in_the_database(client: TestClient, settings: Any) 
     assert rows == [(sid, "api")]
 
 
-def test_the_home_page_is_a_french_chat_box(client: TestClient) -> None:
-    response = client.get("/")
-    assert response.status_code == 200
-    assert '<html lang="fr">' in response.text
-    assert 'id="chat-form"' in response.text
-    script = client.get("/static/chat.js").text
-    assert "/api/chat" in script and "textContent" in script and "innerHTML" not in script
-
-
 def test_unknown_routes_answer_in_french(client: TestClient) -> None:
     response = client.get("/nope")
     assert response.status_code == 404

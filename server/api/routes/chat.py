@@ -1,10 +1,10 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 
 from knowledge.messages import message
-from server.api.schemas import ChatRequest, ChatResponse, ErrorResponse
+from server.api.schemas import ChatRequest, ChatResponse, DetailResponse, ErrorResponse, ForgetRequest
 from server.chat import clean_text
 from server.deps import ChatDep, SettingsDep
 from server.engine_client import EngineUnavailable
@@ -33,3 +33,28 @@ async def chat(body: ChatRequest, chat: ChatDep, settings: SettingsDep) -> ChatR
             content={"detail": message("unavailable"), "component": exc.component},
             headers={"Retry-After": "10"},
         )
+
+
+def _embedding_site(request: Request, allowed: list[str]) -> dict[str, str]:
+    """CORS headers for a hospital page that embeds the widget (``WEBCHAT_ALLOWED_ORIGINS``)."""
+    origin = request.headers.get("origin")
+    if origin and origin in allowed:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
+
+
+@router.options("/api/chat/forget", include_in_schema=False)
+async def forget_preflight(request: Request, settings: SettingsDep) -> Response:
+    headers = _embedding_site(request, settings.webchat_allowed_origins)
+    if headers:
+        headers |= {"Access-Control-Allow-Methods": "POST", "Access-Control-Allow-Headers": "Content-Type"}
+    return Response(status_code=204, headers=headers)
+
+
+@router.post("/api/chat/forget", response_model=DetailResponse, responses={404: {"model": ErrorResponse}})
+async def forget(body: ForgetRequest, chat: ChatDep, request: Request, settings: SettingsDep) -> JSONResponse:
+    """Erase a conversation (the widget's « Effacer la conversation »): its transcript on the server too."""
+    headers = _embedding_site(request, settings.webchat_allowed_origins)
+    if not await chat.forget(body.session_id):
+        return JSONResponse(status_code=404, content={"detail": message("conversation_unknown")}, headers=headers)
+    return JSONResponse(content=DetailResponse(detail=message("conversation_erased")).model_dump(), headers=headers)

@@ -1,0 +1,1 @@
+"""Channels through which users reach the assistant besides the chat API."""
