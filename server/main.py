@@ -17,6 +17,7 @@ from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.routes import admin, admin_pages, chat, feedback, glossaire, health, pages
 from server.api.routes.pages import STATIC
+from server.channels import whatsapp
 from server.channels.webchat import SOCKET_PATH, WebchatChannel
 from server.chat import ChatService
 from server.db.engine import create_engine, session_factory
@@ -64,12 +65,16 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         app.state.chat = ChatService(sessions, client, eraser, sender)
         app.state.feedback = FeedbackService(sessions)
         sending = asyncio.create_task(sender.run_forever(), name="outbox")
+        receiving = whatsapp.start(app, sessions)
         try:
             yield
         finally:
             sending.cancel()
+            receiving.cancel()
             with suppress(asyncio.CancelledError):
                 await sending
+            with suppress(asyncio.CancelledError):
+                await receiving
             await client.aclose()
             await eraser.aclose()
             await db_engine.dispose()
@@ -97,6 +102,7 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
     app.include_router(glossaire.router)
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(whatsapp.router)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.mount(f"/{SOCKET_PATH}", WebchatChannel(app, settings).asgi_app(), name="webchat")
     return app

@@ -64,12 +64,38 @@ class Settings(BaseSettings):
     smtp_attempts_before_failure: int = Field(default=5, ge=1)
     outbox_poll_s: float = Field(default=10.0, gt=0)
 
+    #: WhatsApp Business Cloud API (server/channels/whatsapp.py).  The channel is off, its
+    #: webhook answering 404, until the token, number id, app secret, verify token and hash key are set.
+    whatsapp_base_url: str = "https://graph.facebook.com"
+    whatsapp_api_version: str = "v21.0"
+    whatsapp_access_token: SecretStr | None = None
+    whatsapp_phone_number_id: str | None = None
+    whatsapp_app_secret: SecretStr | None = None
+    whatsapp_verify_token: SecretStr | None = None
+    #: Key of the HMAC that replaces the sender's number (session id, stored rows).
+    whatsapp_hash_key: SecretStr | None = None
+    whatsapp_timeout_s: float = Field(default=10.0, gt=0)
+    whatsapp_retry_base_s: float = Field(default=5.0, gt=0)
+    whatsapp_retry_max_s: float = Field(default=300.0, gt=0)
+    whatsapp_attempts_before_failure: int = Field(default=5, ge=1)
+    whatsapp_poll_s: float = Field(default=10.0, gt=0)
+
     @field_validator("database_url", "tracker_url")
     @classmethod
     def _resolve_sqlite(cls, value: str) -> str:
         return _absolute_sqlite(value)
 
-    @field_validator("smtp_host", "smtp_user", "smtp_password", mode="before")
+    @field_validator(
+        "smtp_host",
+        "smtp_user",
+        "smtp_password",
+        "whatsapp_access_token",
+        "whatsapp_phone_number_id",
+        "whatsapp_app_secret",
+        "whatsapp_verify_token",
+        "whatsapp_hash_key",
+        mode="before",
+    )
     @classmethod
     def _empty_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -257,3 +257,46 @@ class TurnLog(Base):
     topic: Mapped[str | None] = mapped_column(String(64), default=None)
     fallback: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class InboundState(enum.StrEnum):
+    """Where a message received on a messaging channel (WhatsApp…) stands."""
+
+    #: Stored, the turn still to run (again later when the engine was unavailable).
+    PENDING = "pending"
+    #: Answered: the replies are being sent.
+    REPLYING = "replying"
+    DONE = "done"
+    #: The replies could not be sent after every attempt.
+    FAILED = "failed"
+
+
+class InboundMessage(Base):
+    """A message received on a messaging channel, stored before the webhook answers 200.
+
+    Nothing here is in clear: the sender is a keyed hash (the session id), the
+    message id a keyed hash too (it is the de-duplication of the platform's
+    retries), and the number to answer, the text and the replies are sealed
+    (``server.channels.seal``) and cleared as soon as they are no longer needed.
+    """
+
+    __tablename__ = "inbound_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    message_key: Mapped[str] = mapped_column(String(64), unique=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    #: text, payload (a button's) or unsupported (an image, a voice message…)
+    kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str | None] = mapped_column(Text, default=None)
+    text: Mapped[str | None] = mapped_column(Text, default=None)
+    replies: Mapped[str | None] = mapped_column(Text, default=None)
+    #: How many of the replies were delivered (a retry resumes after them).
+    sent: Mapped[int] = mapped_column(default=0)
+    state: Mapped[InboundState] = mapped_column(_enum(InboundState), default=InboundState.PENDING, index=True)
+    attempts: Mapped[int] = mapped_column(default=0)
+    #: The class of the last error (never its text).
+    last_error: Mapped[str | None] = mapped_column(String(64), default=None)
+    next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+    done_at: Mapped[dt.datetime | None] = mapped_column(default=None)

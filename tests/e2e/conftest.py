@@ -12,6 +12,8 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from evaluation.stack import Stack, StackError, start_stack, stop_stack
+from tests import fake_graph
+from tests.fake_graph import FakeGraph
 
 
 class Inbox:
@@ -40,6 +42,14 @@ def inbox() -> Iterator[Inbox]:
 
 
 @pytest.fixture(scope="session")
+def graph() -> Iterator[FakeGraph]:
+    """The fake WhatsApp Graph API every stack of the session sends its WhatsApp replies to."""
+    server = FakeGraph().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
 def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Stack]]:
     stacks: list[Stack] = []
     yield stacks
@@ -49,7 +59,7 @@ def _stacks(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[Stack]]:
 
 
 @pytest.fixture
-def stack(_stacks: list[Stack], tmp_path_factory: pytest.TempPathFactory, inbox: Inbox) -> Stack:
+def stack(_stacks: list[Stack], tmp_path_factory: pytest.TempPathFactory, inbox: Inbox, graph: FakeGraph) -> Stack:
     """The running stack, shared by the tests; started again if a test stopped it."""
     if not _stacks or _stacks[-1].process.poll() is not None:
         smtp = {
@@ -57,6 +67,7 @@ def stack(_stacks: list[Stack], tmp_path_factory: pytest.TempPathFactory, inbox:
             "SMTP_PORT": str(inbox.port),
             "SMTP_STARTTLS": "false",
             "OUTBOX_POLL_S": "1",
+            **fake_graph.env(graph),  # the WhatsApp channel, on
         }
         try:
             _stacks.append(start_stack(tmp_path_factory.mktemp("stack"), smtp))
