@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import html
 from pathlib import Path
 from string import Template
@@ -23,14 +24,19 @@ async def index() -> FileResponse:
 PRIVACY_ENTRY = "bot.confidentialite"
 
 
+@functools.cache
+def _privacy_template() -> Template:
+    """Read once, on first use (no file read per request in the event loop)."""
+    return Template((STATIC / "confidentialite.html").read_text(encoding="utf-8"))
+
+
 @router.get("/confidentialite", include_in_schema=False)
 async def privacy() -> HTMLResponse:
     """The privacy notice linked from the demo page: the knowledge entry, escaped, in a page."""
     entry = get_knowledge().get(PRIVACY_ENTRY)
     if entry is None:
         raise HTTPException(status_code=404)
-    page = Template((STATIC / "confidentialite.html").read_text(encoding="utf-8"))
-    body = page.substitute(
+    body = _privacy_template().substitute(
         title=html.escape(entry.title), long=html.escape(entry.long), sources=html.escape(entry.source_line())
     )
     return HTMLResponse(body)

@@ -1,0 +1,1 @@
+"""Benchmarks run on demand (make benchmark-nlu); never part of make test."""

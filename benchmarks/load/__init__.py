@@ -1,0 +1,1 @@
+"""``make benchmark-load``: the whole stack against the bare engine, side by side."""
