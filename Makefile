@@ -8,7 +8,7 @@ VENV := .venv
 ENGINE_VENV := .venv-engine
 PY := $(VENV)/bin/python
 
-.PHONY: help setup run test train shell lint evaluate tune cross-validate benchmark-load admin-user clean
+.PHONY: help setup run test train shell lint evaluate tune cross-validate benchmark-nlu benchmark-load admin-user clean
 
 help:
 	@echo "make run     start the assistant on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -19,6 +19,7 @@ help:
 	@echo "make evaluate          held-out set through the chat API: accuracy, macro-F1, confusions (reports/)"
 	@echo "make tune              tune the fallback thresholds on held-out data and write them to config.yml"
 	@echo "make cross-validate    5-fold cross-validation of the NLU training data (reports/cross-validation/)"
+	@echo "make benchmark-nlu     external French NLU benchmark, our pipeline vs the anchor (reports/benchmark-nlu.md)"
 	@echo "make benchmark-load    N conversations at once, full stack vs bare engine (reports/benchmark-load.md)"
 	@echo "make admin-user NAME=... ROLE=gestionnaire|lecteur   create a back-office account (asks the password)"
 
@@ -65,6 +66,9 @@ cross-validate: $(ENGINE_VENV)/.installed
 	  --cross-validation --folds 5 --out reports/cross-validation
 	@python3 -c "import json; r=json.load(open('reports/cross-validation/intent_report.json')); \
 	  print('5-fold CV: accuracy %.3f, macro-F1 %.3f' % (r['accuracy'], r['macro avg']['f1-score']))"
+
+benchmark-nlu: setup
+	scripts/engine-python -m benchmarks.nlu.run
 
 benchmark-load: setup
 	$(PY) -m benchmarks.load.run

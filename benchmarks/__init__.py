@@ -1,1 +1,1 @@
-"""Benchmarks run on demand (make benchmark-nlu); never part of make test."""
+"""Benchmarks run on demand (make benchmark-nlu, make benchmark-load); only their smoke runs are part of make test."""

@@ -1,0 +1,1 @@
+"""External French NLU benchmark: our pipeline against the anchor (see run.py)."""
