@@ -8,7 +8,7 @@ VENV := .venv
 ENGINE_VENV := .venv-engine
 PY := $(VENV)/bin/python
 
-.PHONY: help setup run test train shell lint evaluate tune cross-validate benchmark-nlu benchmark-load admin-user clean
+.PHONY: help setup run test train shell lint evaluate tune cross-validate benchmark-nlu benchmark-load admin-user purge clean
 
 help:
 	@echo "make run     start the assistant on http://127.0.0.1:$(PORT)/ (sets everything up first)"
@@ -22,6 +22,7 @@ help:
 	@echo "make benchmark-nlu     external French NLU benchmark, our pipeline vs the anchor (reports/benchmark-nlu.md)"
 	@echo "make benchmark-load    N conversations at once, full stack vs bare engine (reports/benchmark-load.md)"
 	@echo "make admin-user NAME=... ROLE=gestionnaire|lecteur   create a back-office account (asks the password)"
+	@echo "make purge             delete conversations and closed tickets past their retention (RETENTION_DAYS...)"
 
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	scripts/setup-app-env
@@ -72,6 +73,9 @@ benchmark-nlu: setup
 
 benchmark-load: setup
 	$(PY) -m benchmarks.load.run
+
+purge: $(VENV)/.installed
+	$(PY) -m server.purge
 
 NAME ?=
 ROLE ?= lecteur

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import re
 import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.loader import get_knowledge
@@ -14,15 +19,19 @@ from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
 from server.db.base import utcnow
 from server.db.engine import transaction
-from server.db.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered
+from server.db.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered, UndeliveredMessage
 from server.engine_client import EngineClient, EngineUnavailable, Turn
 from server.erasure import TrackerEraser
 from server.notify import OutboxSender
+from server.ratelimit import RateLimits
+
+logger = logging.getLogger(__name__)
 
 #: Server-issued ids: 32 url-safe characters = 192 random bits.
 SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
-#: Characters removed from user text before it reaches the engine.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+#: Characters removed from user text before it reaches the engine: control characters, and lone
+#: surrogates (not characters: a JSON "\\ud800" escape; they cannot be encoded to send or store).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 #: Invisible prefix that keeps typed text starting with "/" from being read by
 #: the engine as an intent payload ("/intent{...}").  Word joiner, U+2060.
 TEXT_GUARD = "\u2060"
@@ -98,6 +107,37 @@ def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatR
     return response
 
 
+class SessionLocks:
+    """One asyncio lock per session id, held for a whole turn, in arrival order (asyncio locks are FIFO).
+
+    Turns of one conversation are thus handled one at a time and in the order
+    this process received them: the offered buttons and the statistics row of a
+    turn are written before the next turn starts.  Across several front-door
+    processes, the engines' Redis lock store still serialises the turns (in the
+    order they reach the engine).  A lock is dropped when nobody holds or waits for it.
+    """
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
 class ChatService:
     def __init__(
         self,
@@ -105,11 +145,15 @@ class ChatService:
         engine: EngineClient,
         eraser: TrackerEraser | None = None,
         outbox: OutboxSender | None = None,
+        *,
+        limits: RateLimits | None = None,
     ) -> None:
         self._sessions = sessions
         self._engine = engine
         self._eraser = eraser
         self._outbox = outbox
+        self._limits = limits
+        self._locks = SessionLocks()
 
     async def _open_session(
         self, session_id: str | None, channel: str, *, issued: bool = False
@@ -162,6 +206,7 @@ class ChatService:
                 return False
             await db.execute(delete(Feedback).where(Feedback.session_id == session_id))
             await db.execute(delete(Unanswered).where(Unanswered.session_id == session_id))
+            await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id == session_id))
             await db.delete(row)
             db.add(ErasureRequest(sender_ids=[session_id]))
         if self._eraser is not None:
@@ -169,7 +214,14 @@ class ChatService:
         return True
 
     async def _record_turn(
-        self, session_id: str, channel: str, text: str, response: ChatResponse, state: dict[str, Any]
+        self,
+        session_id: str,
+        channel: str,
+        text: str,
+        response: ChatResponse,
+        state: dict[str, Any],
+        *,
+        delivered: bool = False,
     ) -> None:
         """The buttons offered (only they may come back as payloads), and the turn for the statistics.
 
@@ -188,20 +240,88 @@ class ChatService:
             db.add(TurnLog(session_id=session_id, channel=channel, topic=response.topic, fallback=fallback))
             if fallback and not in_form:
                 db.add(Unanswered(session_id=session_id, kind="fallback", text=text))
+            if delivered:  # what waited was resent or superseded (same transaction: one commit per turn)
+                await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id == session_id))
+
+    async def _keep_undelivered(self, session_id: str, channel: str, text: str, component: str) -> None:
+        """Store a message that could not be handled, so that it is not lost (see ``UndeliveredMessage``)."""
+        try:
+            async with transaction(self._sessions) as db:
+                db.add(UndeliveredMessage(session_id=session_id, channel=channel, text=text, component=component))
+        except SQLAlchemyError as exc:  # the database itself is down: the user is told to resend it
+            logger.error("chat: an undelivered message could not be stored (%s)", type(exc).__name__)
 
     async def turn(
-        self, text: str, session_id: str | None, mode: str, channel: str = "api", *, issued: bool = False
+        self,
+        text: str,
+        session_id: str | None,
+        mode: str,
+        channel: str = "api",
+        *,
+        issued: bool = False,
+        keep_undelivered: bool = True,
+        client: str | None = None,
     ) -> ChatResponse:
-        sid, offered = await self._open_session(session_id, channel, issued=issued)
+        """One turn; ``EngineUnavailable`` (with the session id) when a component it needs is down.
+
+        ``client`` (an IP address) is what the rate limits count per client; ``RateLimited``
+        when a budget is spent (``server.ratelimit``), before anything reaches the engine.
+
+        ``keep_undelivered``: store the text when the turn fails (not for channels
+        that keep and replay their own messages).  Turns of one session are
+        handled one at a time, in the order they arrived (``SessionLocks``).
+        """
+        if self._limits is not None:
+            await self._limits.admit_message(client, session_id)
+        if session_id is None:
+            return await self._turn(text, session_id, mode, channel, issued, keep_undelivered, client=client)
+        async with self._locks.hold(session_id):
+            return await self._turn(text, session_id, mode, channel, issued, keep_undelivered, client=client)
+
+    async def _turn(
+        self,
+        text: str,
+        session_id: str | None,
+        mode: str,
+        channel: str,
+        issued: bool,
+        keep_undelivered: bool,
+        *,
+        client: str | None = None,
+    ) -> ChatResponse:
+        try:
+            sid, offered = await self._open_session(session_id, channel, issued=issued)
+        except SQLAlchemyError as exc:
+            logger.error("chat: the database is unreachable (%s)", type(exc).__name__)
+            raise EngineUnavailable("database", type(exc).__name__) from exc
         guarded = guard_payload(text, offered)
-        turn = await self._engine.send(sid, guarded, {"mode": mode, "channel": channel})
-        if not turn.messages and any(a.startswith("action_") for a in turn.state.get("actions", [])):
-            # A custom action produced nothing: Rasa hides action-server failures.
-            health = await self._engine.action_server_health()
-            if health["status"] != "ok":
-                raise EngineUnavailable("actions", health.get("error", "down"))
+        at_summary = False
+        if self._limits is not None:
+            if sid != session_id:  # a new conversation: its first message counts too
+                await self._limits.admit_message(None, sid)
+            # A message that may save a form is refused when the client's submission budget is spent.
+            at_summary = await self._limits.admit_submission(sid, client or sid)
+        try:
+            turn = await self._engine.send(sid, guarded, {"mode": mode, "channel": channel})
+            if not turn.messages:
+                # Nothing said: a custom action or a form's validation failed, which Rasa hides.
+                health = await self._engine.action_server_health()
+                if health["status"] != "ok":
+                    in_form = bool(turn.state.get("form_at_start") or turn.state.get("active_loop"))
+                    raise EngineUnavailable("actions", health.get("error", "down"), in_form=in_form)
+        except EngineUnavailable as exc:
+            exc.session_id = sid
+            if keep_undelivered:
+                await self._keep_undelivered(sid, channel, text, exc.component)
+            raise
         response = ensure_emergency_answer(to_api(turn, sid), turn.state.get("intent"))
-        await self._record_turn(sid, channel, text, response, turn.state)
+        if self._limits is not None:
+            await self._limits.after_turn(sid, client or sid, at_summary, response.form, turn.state.get("actions", []))
+        try:
+            await self._record_turn(sid, channel, text, response, turn.state, delivered=keep_undelivered)
+        except SQLAlchemyError as exc:
+            # The engine has handled the turn (a registration may be saved): the answer is still given.
+            logger.error("chat: the turn could not be recorded (%s)", type(exc).__name__)
         if self._eraser is not None and WITHDRAWAL_ACTION in turn.state.get("actions", []):
             # The engine has saved this turn: its events can now be erased with the others.
             await self._eraser.run_pending()

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import hashlib
+import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,14 +13,41 @@ import httpx
 
 CHANNEL_PATH = "/webhooks/frontdoor"
 
+logger = logging.getLogger(__name__)
+
+
+def instance_order(session_id: str, instances: Sequence[str]) -> list[str]:
+    """The instances in the order a session tries them (rendezvous hashing).
+
+    Each instance gets a score hashed from (instance, session); the highest
+    wins.  The order depends on the session id and the set of instances only:
+    every front door process agrees, and adding or removing one instance moves
+    only the sessions that it wins or held.
+    """
+
+    def score(instance: str) -> bytes:
+        return hashlib.blake2b(f"{instance}\x00{session_id}".encode(), digest_size=8).digest()
+
+    return sorted(instances, key=score, reverse=True)
+
 
 class EngineUnavailable(Exception):
-    """The engine (or the action server behind it) could not handle the turn."""
+    """A component the turn needs could not handle it: ``engine``, ``actions``, ``tracker_store`` or ``database``.
 
-    def __init__(self, component: str, reason: str) -> None:
+    ``session_id`` is set once the conversation is known (the client resends
+    there); ``in_form`` when a form was running (nothing of the turn was saved).
+    """
+
+    def __init__(self, component: str, reason: str, *, in_form: bool = False) -> None:
         super().__init__(f"{component}: {reason}")
         self.component = component
         self.reason = reason
+        self.in_form = in_form
+        self.session_id: str | None = None
+
+
+class _Unreached(Exception):
+    """The message did not reach this instance's dialogue: another instance may take it."""
 
 
 @dataclass(frozen=True)
@@ -42,13 +73,16 @@ class EngineClient:
 
     def __init__(
         self,
-        engine_url: str,
+        engine_urls: str | Sequence[str],
         token: str,
         action_server_url: str,
         timeout_s: float = 30.0,
         transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
-        self._engine_url = engine_url.rstrip("/")
+        urls = [engine_urls] if isinstance(engine_urls, str) else list(engine_urls)
+        if not urls:
+            raise ValueError("at least one engine URL is needed")
+        self._engine_urls = list(dict.fromkeys(url.rstrip("/") for url in urls))
         self._action_url = action_server_url.rstrip("/")
         self._headers = {"Authorization": f"Bearer {token}"}
         self._client = httpx.AsyncClient(
@@ -60,14 +94,43 @@ class EngineClient:
     async def aclose(self) -> None:
         await self._client.aclose()
 
+    @property
+    def engine_urls(self) -> list[str]:
+        return list(self._engine_urls)
+
     async def send(self, sender: str, text: str, metadata: dict[str, Any]) -> Turn:
-        url = f"{self._engine_url}{CHANNEL_PATH}/webhook"
+        """One turn, on the session's instance, or on the next one when that one cannot be reached.
+
+        Only a failed connection (or an engine still loading its model) moves a
+        turn to another instance: the message did not reach the dialogue, so it
+        cannot be processed twice.  A timeout or
+        an error answer may come after the engine has processed (part of) the
+        turn: it is reported, never retried elsewhere.
+        """
+        refused: list[str] = []
+        for url in instance_order(sender, self._engine_urls):
+            try:
+                return await self._send_to(url, sender, text, metadata)
+            except _Unreached as exc:
+                logger.warning("engine %s: %s, trying the next instance", url, exc)
+                refused.append(url)
+        raise EngineUnavailable("engine", f"{len(refused)} instance(s) unreachable")
+
+    async def _send_to(self, engine_url: str, sender: str, text: str, metadata: dict[str, Any]) -> Turn:
+        url = f"{engine_url}{CHANNEL_PATH}/webhook"
         try:
             response = await self._client.post(
                 url, json={"sender": sender, "message": text, "metadata": metadata}, headers=self._headers
             )
+        except (httpx.ConnectError, httpx.ConnectTimeout) as exc:
+            raise _Unreached(type(exc).__name__) from exc
         except httpx.HTTPError as exc:
             raise EngineUnavailable("engine", type(exc).__name__) from exc
+        if response.status_code == 503 and _error(response) == "not_ready":
+            raise _Unreached("model not loaded yet")
+        if response.status_code == 503 and _error(response) == "tracker_store":
+            # The engine could not read or write the conversation (database unreachable): the turn is void.
+            raise EngineUnavailable("tracker_store", "HTTP 503")
         if response.status_code != 200:
             raise EngineUnavailable("engine", f"HTTP {response.status_code}")
         try:
@@ -80,15 +143,34 @@ class EngineClient:
             raise EngineUnavailable("engine", "invalid reply")
         return Turn(messages=messages, state=state if isinstance(state, dict) else {})
 
-    async def engine_health(self) -> dict[str, Any]:
+    async def instance_health(self, engine_url: str) -> dict[str, Any]:
         try:
-            response = await self._client.get(f"{self._engine_url}{CHANNEL_PATH}/", headers=self._headers, timeout=3.0)
+            response = await self._client.get(f"{engine_url}{CHANNEL_PATH}/", headers=self._headers, timeout=3.0)
             body = response.json()
         except (httpx.HTTPError, ValueError) as exc:
-            return {"status": "down", "error": type(exc).__name__}
+            return {"url": engine_url, "status": "down", "error": type(exc).__name__}
         if response.status_code == 200:
-            return {"status": "ok", "tracker_store": body.get("tracker_store")}
-        return {"status": "degraded", **(body if isinstance(body, dict) else {})}
+            return {"url": engine_url, "status": "ok", "tracker_store": body.get("tracker_store")}
+        return {"url": engine_url, "status": "degraded", **(body if isinstance(body, dict) else {})}
+
+    async def engine_health(self) -> dict[str, Any]:
+        """Every instance, and the engine as a whole: ``ok`` (all up), ``partial`` (some), else down or degraded."""
+        instances = list(await asyncio.gather(*(self.instance_health(url) for url in self._engine_urls)))
+        states = [instance["status"] for instance in instances]
+        if all(state == "ok" for state in states):
+            status = "ok"
+        elif "ok" in states:
+            status = "partial"
+        elif "degraded" in states:
+            status = "degraded"
+        else:
+            status = "down"
+        summary: dict[str, Any] = {"status": status, "instances": instances}
+        serving = next((i for i in instances if i["status"] == "ok"), instances[0])
+        for key in ("tracker_store", "error", "model_loaded"):
+            if key in serving:
+                summary[key] = serving[key]
+        return summary
 
     async def action_server_health(self) -> dict[str, Any]:
         try:
@@ -98,3 +180,12 @@ class EngineClient:
         if response.status_code == 200:
             return {"status": "ok"}
         return {"status": "down", "error": f"HTTP {response.status_code}"}
+
+
+def _error(response: httpx.Response) -> str | None:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    error = body.get("error") if isinstance(body, dict) else None
+    return error if isinstance(error, str) else None

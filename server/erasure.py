@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import bindparam, text
+from sqlalchemy import bindparam, delete, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from server.db.engine import create_engine, transaction
+from server.db.models import UndeliveredMessage
 from server.db.registrations import pending_erasures
 
 logger = logging.getLogger(__name__)
@@ -24,14 +25,17 @@ _DELETE_EVENTS = text("DELETE FROM events WHERE sender_id IN :ids").bindparams(b
 
 
 class TrackerEraser:
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], tracker_url: str) -> None:
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], tracker_url: str, pool_size: int = 1, max_overflow: int = 1
+    ) -> None:
         self._sessions = sessions
         self._tracker_url = tracker_url
+        self._pool = (pool_size, max_overflow)
         self._tracker: AsyncEngine | None = None
 
     def _tracker_engine(self) -> AsyncEngine:
         if self._tracker is None:
-            self._tracker = create_engine(self._tracker_url)
+            self._tracker = create_engine(self._tracker_url, *self._pool)
         return self._tracker
 
     async def run_pending(self) -> int:
@@ -44,6 +48,7 @@ class TrackerEraser:
                 senders = sorted({sender for request in requests for sender in request.sender_ids})
                 async with self._tracker_engine().begin() as tracker:
                     await tracker.execute(_DELETE_EVENTS, {"ids": senders})
+                await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id.in_(senders)))
                 for request in requests:
                     await db.delete(request)
                 return len(senders)

@@ -13,7 +13,7 @@ import time
 import httpx
 from honcho.manager import Manager
 
-from server.runtime import build_stack, prepare_dirs
+from server.runtime import build_stack, prepare_dirs, write_files
 from server.settings import ROOT, get_settings
 
 READY_TIMEOUT_S = 180.0
@@ -37,6 +37,9 @@ def main() -> int:
     settings = get_settings()
     prepare_dirs()
     stack = build_stack(settings)
+    write_files(stack)
+    if settings.engine_instances > 1 and settings.redis_url is None:
+        print("Warning: several engines without REDIS_URL share no lock: see docs/deployment.md", flush=True)
     print(f"Starting Partenaires Santé on {stack.url} (the engine takes about 35 s to load)", flush=True)
     manager = Manager()
     for name, command in stack.commands.items():

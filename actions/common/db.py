@@ -16,4 +16,5 @@ from server.settings import get_settings
 
 @functools.cache
 def get_sessions() -> async_sessionmaker[AsyncSession]:
-    return session_factory(create_engine(get_settings().database_url))
+    settings = get_settings()
+    return session_factory(create_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow))

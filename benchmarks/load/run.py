@@ -396,7 +396,7 @@ def profiled(stack: Stack, out: Path, enabled: bool) -> Iterator[None]:
             recorders.append(
                 subprocess.Popen(
                     [str(spy), "record", "--pid", str(pid), "--rate", "200", "--format", fmt,
-                     "--output", str(out / f"profile-{role}.{suffix}"), "--nonblocking"],
+                     "--output", str(out / f"profile-{role}.{suffix}"), "--nonblocking", "--subprocesses"],
                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                 )
             )

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hmac
 import logging
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, InputChannel, UserMessage
@@ -61,16 +62,85 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
     }
 
 
+#: A tracker-store error younger than this makes the engine report itself degraded.
+RECENT_ERROR_S = 30.0
+
+
+class TrackerStoreWatch:
+    """Counts the errors of Rasa's tracker store, which Rasa itself only logs.
+
+    Rasa wraps the configured store in a ``FailSafeTrackerStore``: when the
+    database cannot be read, a conversation silently restarts from scratch;
+    when it cannot be written, the turn goes to an in-memory store and is lost
+    at the next read.  Installed as that wrapper's error callback, this watch
+    lets the channel refuse such a turn (503 ``tracker_store``) instead of
+    answering from a conversation that is not the user's.
+    """
+
+    def __init__(self) -> None:
+        self.errors = 0
+        self.last_error_at: Optional[float] = None
+
+    def __call__(self, error: Exception) -> None:
+        self.errors += 1
+        self.last_error_at = time.monotonic()
+        # The exception's text may carry SQL parameters (the conversation): only its type is logged.
+        logger.error("frontdoor: the tracker store failed (%s)", type(error).__name__)
+
+    def recent(self) -> bool:
+        return self.last_error_at is not None and time.monotonic() - self.last_error_at < RECENT_ERROR_S
+
+
+def watch_tracker_store(agent: Any) -> Optional[TrackerStoreWatch]:
+    """Install (once) the error watch on the agent's fail-safe store, and ping pooled SQL connections.
+
+    ``pool_pre_ping`` is not an option of Rasa's SQL tracker store: it is set
+    on its pool here, so that a restarted database server costs no turn.
+    """
+    store = getattr(agent, "tracker_store", None)
+    if store is None or not hasattr(store, "_on_tracker_store_error"):
+        return None
+    watch = store._on_tracker_store_error
+    if not isinstance(watch, TrackerStoreWatch):
+        watch = TrackerStoreWatch()
+        store._on_tracker_store_error = watch
+        inner = getattr(store, "_tracker_store", None)
+        inner = getattr(inner, "_tracker_store", inner)
+        pool = getattr(getattr(inner, "engine", None), "pool", None)
+        if pool is not None and hasattr(pool, "_pre_ping"):
+            pool._pre_ping = True
+    return watch
+
+
 def tracker_store_status(agent: Any) -> Dict[Text, Any]:
-    """Which tracker store serves, and whether Rasa fell back to memory."""
+    """Which tracker store serves, and whether Rasa fell back to memory.
+
+    ``in_memory``: the configured store could not be created and Rasa silently
+    uses memory (conversations are neither shared nor kept).  ``fell_back_to_memory``:
+    a save failed at least once and went to memory.  ``failing``: a read or a
+    write failed in the last ``RECENT_ERROR_S`` seconds.
+    """
     store = getattr(agent, "tracker_store", None)
     inner = getattr(store, "_tracker_store", store)
     inner = getattr(inner, "_tracker_store", inner)  # AwaitableTrackerStore wrapper
     fallback = getattr(store, "_fallback_tracker_store", None)
-    return {
+    watch = getattr(store, "_on_tracker_store_error", None)
+    status: Dict[Text, Any] = {
         "type": type(inner).__name__ if inner is not None else None,
         "fell_back_to_memory": fallback is not None,
     }
+    if isinstance(watch, TrackerStoreWatch):
+        status["errors"] = watch.errors
+        status["failing"] = watch.recent()
+    return status
+
+
+def store_healthy(status: Optional[Dict[Text, Any]]) -> bool:
+    return bool(
+        status is not None
+        and status["type"] not in (None, "InMemoryTrackerStore")
+        and not status.get("failing", False)
+    )
 
 
 class FrontDoorInput(InputChannel):
@@ -111,8 +181,10 @@ class FrontDoorInput(InputChannel):
                 return response.json({"error": "unauthorized"}, status=401)
             agent = getattr(request.app.ctx, "agent", None)
             ready = bool(agent is not None and agent.is_ready())
+            if ready:
+                watch_tracker_store(agent)
             store = tracker_store_status(agent) if ready else None
-            healthy = ready and store is not None and not store["fell_back_to_memory"]
+            healthy = ready and store_healthy(store)
             return response.json(
                 {"status": "ok" if healthy else "degraded", "model_loaded": ready, "tracker_store": store},
                 status=200 if healthy else 503,
@@ -139,6 +211,8 @@ class FrontDoorInput(InputChannel):
             if agent is None or not agent.is_ready():
                 return response.json({"error": "not_ready"}, status=503)
 
+            watch = watch_tracker_store(agent)
+            errors_before = watch.errors if watch is not None else 0
             collector = CollectingOutputChannel()
             try:
                 await on_new_message(
@@ -148,6 +222,10 @@ class FrontDoorInput(InputChannel):
             except Exception:  # noqa: BLE001 - reported to the caller, text never logged
                 logger.exception("frontdoor: processing a message failed")
                 return response.json({"error": "engine_failure"}, status=500)
+            if watch is not None and watch.errors != errors_before:
+                # The conversation could not be read or saved: this answer may come from an empty
+                # conversation and the turn is not stored.  Void: the user is asked to send it again.
+                return response.json({"error": "tracker_store"}, status=503)
 
             state = turn_state(tracker) if tracker is not None else {}
             state["tracker_store"] = tracker_store_status(agent)

@@ -3,10 +3,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
 from server.db.models import RegistrationStatus, StaffRole, TicketStatus
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    """SQLite returns the stored UTC times without their zone: say it (RFC 3339 times carry an offset)."""
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value
+
+
+#: A time in the API: always with its offset (``…Z``).
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
+def _iso_date_only(value: object) -> object:
+    """A date given as text must be ``YYYY-MM-DD`` (pydantic would read "0.0" as a timestamp)."""
+    if isinstance(value, str) and not (len(value) == 10 and value[4] == value[7] == "-"):
+        raise ValueError("expected a date as YYYY-MM-DD")
+    return value
+
+
+#: A date filter of the API (``?since=2026-11-19``).
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date_only)]
+#: A row id in a path: what the database's integers hold.
+RowId = Annotated[int, Field(ge=1, le=2**63 - 1)]
 
 
 class LoginRequest(BaseModel):
@@ -26,14 +49,14 @@ class TicketRow(BaseModel):
     ru: str | None
     status: TicketStatus
     notification: str
-    created_at: dt.datetime
-    closed_at: dt.datetime | None
+    created_at: UtcDateTime
+    closed_at: UtcDateTime | None
 
 
 class Note(BaseModel):
     username: str
     text: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class TicketDetail(TicketRow):
@@ -64,9 +87,9 @@ class RegistrationRow(BaseModel):
     experience: str | None
     disponibilites: str | None
     channel: str
-    consent_at: dt.datetime
+    consent_at: UtcDateTime
     consent_notice_version: str
-    created_at: dt.datetime
+    created_at: UtcDateTime
 
 
 class RegistrationChange(BaseModel):
@@ -78,8 +101,8 @@ class UnansweredRow(BaseModel):
     kind: str
     text: str
     topic: str | None
-    created_at: dt.datetime
-    handled_at: dt.datetime | None
+    created_at: UtcDateTime
+    handled_at: UtcDateTime | None
     handled_by: str | None
 
 
@@ -94,12 +117,12 @@ class OutboxRow(BaseModel):
     state: str
     attempts: int
     last_error: str | None
-    next_attempt_at: dt.datetime
-    sent_at: dt.datetime | None
+    next_attempt_at: UtcDateTime
+    sent_at: UtcDateTime | None
 
 
 class AuditRow(BaseModel):
-    at: dt.datetime
+    at: UtcDateTime
     username: str
     action: str
     object_type: str

@@ -52,6 +52,7 @@ from server.db.engine import transaction
 from server.db.models import InboundMessage, InboundState
 from server.engine_client import EngineUnavailable
 from server.notify import backoff
+from server.ratelimit import RateLimited
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +112,8 @@ def seal(key: bytes, plain: str) -> str:
     so that no copy in clear is left in the database file once they are cleared.
     """
     nonce = secrets.token_bytes(12)
-    body = _seal_key(key).encrypt(nonce, plain.encode("utf-8"), None)
+    # surrogatepass: a lone surrogate in a platform's JSON ("\\ud800") is kept, then removed by clean_text.
+    body = _seal_key(key).encrypt(nonce, plain.encode("utf-8", "surrogatepass"), None)
     return base64.urlsafe_b64encode(nonce + body).decode("ascii")
 
 
@@ -123,7 +125,7 @@ def unseal(key: bytes, sealed: str) -> str:
     if len(raw) < 12 + 16:
         raise SealError("not a sealed value")
     try:
-        return _seal_key(key).decrypt(raw[:12], raw[12:], None).decode("utf-8")
+        return _seal_key(key).decrypt(raw[:12], raw[12:], None).decode("utf-8", "surrogatepass")
     except InvalidTag as exc:
         raise SealError("sealed with another key, or altered") from exc
 
@@ -304,11 +306,20 @@ class InboundWorker:
             row = answered
         return await self._send(row)
 
+    async def _turn(self, text: str, sid: str) -> ChatResponse:
+        """A turn for the sender; over a rate limit (per sender), the French notice instead."""
+        try:
+            return await self._chat.turn(
+                text, sid, "patient", self.channel.name, issued=True, keep_undelivered=False, client=sid
+            )
+        except RateLimited as exc:
+            return _notice(sid, exc.detail)
+
     async def _answer(self, row: InboundMessage) -> ChatResponse:
-        sid, channel = row.session_id, self.channel.name
+        sid = row.session_id
         text = clean_text(unseal(self.channel.key, row.text)) if row.text else ""
         if row.kind == PAYLOAD and text:
-            return await self._chat.turn(text, sid, "patient", channel, issued=True)
+            return await self._turn(text, sid)
         if row.kind != TEXT:
             return _notice(sid, message("channel_unsupported"))
         if not text:
@@ -326,7 +337,7 @@ class InboundWorker:
                     )
                 )
             return _notice(sid, message("channel_forgotten"))
-        return await self._chat.turn(text, sid, "patient", channel, issued=True)
+        return await self._turn(text, sid)
 
     async def _send(self, row: InboundMessage) -> bool:
         try:

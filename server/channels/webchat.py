@@ -13,7 +13,9 @@ the same sessions, checks and records as ``POST /api/chat``:
   whatever ``session_id`` the browser puts in its payload;
 - a ``/intent{...}`` payload passes only if it is a button offered to that
   session (``ChatService``); typed text starting with ``/`` is text;
-- bot text is sent as text; the widget renders markdown with raw HTML escaped.
+- bot text is sent as text; the widget renders markdown with raw HTML escaped;
+- the rate limits (``server.ratelimit``) count per conversation and per IP
+  address of the socket; a refused message gets the French notice as the bot's message.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from knowledge.webchat import get_webchat
 from server.api.schemas import ChatMessage
 from server.chat import ChatService, clean_text
 from server.engine_client import EngineUnavailable
+from server.ratelimit import RateLimited
 from server.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -71,7 +74,10 @@ class WebchatChannel:
         )
         self._app = app
         self._settings = settings
+        #: The IP address of each socket (python-engineio's environ says 127.0.0.1: read the ASGI scope).
+        self._clients: dict[str, str] = {}
         self.sio.on("connect", self.on_connect)
+        self.sio.on("disconnect", self.on_disconnect)
         self.sio.on("session_request", self.on_session_request)
         self.sio.on("user_uttered", self.on_user_uttered)
 
@@ -85,7 +91,14 @@ class WebchatChannel:
         return chat
 
     async def on_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> bool:
+        scope = environ.get("asgi.scope")
+        client = scope.get("client") if isinstance(scope, dict) else None
+        if client:
+            self._clients[sid] = str(client[0])
         return True
+
+    async def on_disconnect(self, sid: str, reason: Any = None) -> None:
+        self._clients.pop(sid, None)
 
     async def on_session_request(self, sid: str, data: Any) -> None:
         requested = data.get("session_id") if isinstance(data, dict) else None
@@ -127,7 +140,10 @@ class WebchatChannel:
             await self._say(sid, [ChatMessage(text=message("empty_message"))])
             return
         try:
-            response = await self._chat.turn(text, session_id, _mode(data), CHANNEL)
+            response = await self._chat.turn(text, session_id, _mode(data), CHANNEL, client=self._clients.get(sid))
+        except RateLimited as exc:
+            await self._say(sid, [ChatMessage(text=exc.detail)])
+            return
         except EngineUnavailable as exc:
             logger.warning("webchat: turn not handled (%s)", exc.component)
             await self._say(sid, [ChatMessage(text=message("unavailable"))])

@@ -300,3 +300,24 @@ class InboundMessage(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     done_at: Mapped[dt.datetime | None] = mapped_column(default=None)
+
+
+class UndeliveredMessage(Base):
+    """A message that reached the front door while a component it needs was down (``503``).
+
+    Kept so that nothing the user typed is lost: the 503 gives the session id
+    back to resend it in the same conversation, and staff can read what waits.
+    Deleted once a later turn of the session succeeds (resent or superseded)
+    or when the conversation is erased.  Messaging channels (WhatsApp) keep
+    their own queue (``inbound_messages``) and replay it themselves.
+    """
+
+    __tablename__ = "undelivered_messages"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    session_id: Mapped[str] = mapped_column(String(64), index=True)
+    channel: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    #: engine, actions, tracker_store or database
+    component: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)

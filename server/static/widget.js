@@ -69,10 +69,15 @@
   }
 
   // What the widget lacks, added once it is drawn: French accessible names,
-  // keyboard access to the quick replies, and an « Effacer la conversation »
-  // control in its header.
+  // keyboard access to the quick replies, a live region for new messages, and
+  // an « Effacer la conversation » control in its header.
   function enhance() {
     keyboardReplies();
+    var log = document.querySelector(".rw-messages-container");
+    if (log && log.getAttribute("role") !== "log") {
+      log.setAttribute("role", "log"); // new messages are read out by screen readers
+      log.setAttribute("aria-live", "polite");
+    }
     label(".rw-launcher", LABELS.open);
     label(".rw-close-button", LABELS.close);
     label(".rw-new-message", LABELS.input);

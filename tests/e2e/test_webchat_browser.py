@@ -163,6 +163,8 @@ def test_keyboard_only_focus_visible_and_contrast(page: Page, stack: Stack) -> N
     assert page.get_attribute(".rw-launcher", "aria-label")
     page.keyboard.press("Enter")  # open
     wait_for_responses(page, 1)
+    assert page.get_attribute(".rw-messages-container", "aria-live") == "polite"
+    assert page.get_attribute(".rw-new-message", "aria-label")
     # Tab to the first starter button and press it.
     for _ in range(30):
         page.keyboard.press("Tab")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from types import SimpleNamespace
 
 import pytest
@@ -10,7 +11,14 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, ActiveLoop, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from bot.channels.frontdoor import FrontDoorInput, tracker_store_status, turn_state
+from bot.channels.frontdoor import (
+    FrontDoorInput,
+    TrackerStoreWatch,
+    store_healthy,
+    tracker_store_status,
+    turn_state,
+    watch_tracker_store,
+)
 
 DOMAIN = Domain.from_yaml(
     """
@@ -90,6 +98,35 @@ def test_tracker_store_status_detects_the_silent_fallback_to_memory() -> None:
     assert tracker_store_status(agent) == {"type": "InMemoryTrackerStore", "fell_back_to_memory": False}
     _ = store.fallback_tracker_store  # what Rasa does when the real store fails
     assert tracker_store_status(agent)["fell_back_to_memory"] is True
+
+
+class BrokenStore(InMemoryTrackerStore):
+    """A tracker store whose database is unreachable."""
+
+    async def retrieve(self, sender_id: str) -> DialogueStateTracker | None:
+        raise ConnectionError("database unreachable")
+
+    async def save(self, tracker: DialogueStateTracker) -> None:
+        raise ConnectionError("database unreachable")
+
+
+def test_the_watch_counts_the_errors_rasa_only_logs() -> None:
+    store = FailSafeTrackerStore(BrokenStore(DOMAIN))
+    agent = SimpleNamespace(tracker_store=store)
+    watch = watch_tracker_store(agent)
+    assert isinstance(watch, TrackerStoreWatch) and watch_tracker_store(agent) is watch  # installed once
+    assert asyncio.run(store.retrieve("s")) is None  # Rasa would start the conversation from scratch
+    asyncio.run(store.save(tracker(ActionExecuted("action_listen"))))  # …and keep the turn in memory
+    assert watch.errors == 2
+    status = tracker_store_status(agent)
+    assert status["failing"] is True and status["fell_back_to_memory"] is True
+    assert not store_healthy(status)
+
+
+def test_a_store_in_memory_is_not_healthy_a_sql_one_is() -> None:
+    assert not store_healthy({"type": "InMemoryTrackerStore", "fell_back_to_memory": False})
+    assert store_healthy({"type": "SQLTrackerStore", "fell_back_to_memory": False, "failing": False})
+    assert not store_healthy(None)
 
 
 def test_the_channel_refuses_a_missing_or_short_token() -> None:

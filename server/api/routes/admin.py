@@ -19,6 +19,7 @@ from knowledge.messages import message
 from server.api.admin_schemas import (
     AuditRow,
     Count,
+    IsoDate,
     LoginRequest,
     Me,
     Note,
@@ -26,6 +27,7 @@ from server.api.admin_schemas import (
     OutboxRow,
     RegistrationChange,
     RegistrationRow,
+    RowId,
     Stats,
     TicketChange,
     TicketDetail,
@@ -129,8 +131,8 @@ async def tickets(
     user: StaffDep,
     service: Annotated[str | None, Query(max_length=32)] = None,
     status: TicketStatus | None = None,
-    since: dt.date | None = None,
-    until: dt.date | None = None,
+    since: IsoDate | None = None,
+    until: IsoDate | None = None,
 ) -> list[TicketRow]:
     query = select(Ticket).order_by(Ticket.created_at.desc())
     if service:
@@ -288,7 +290,7 @@ async def unanswered(db: AdminDbDep, user: StaffDep, handled: bool | None = None
 
 @router.patch("/unanswered/{item_id}", response_model=UnansweredRow)
 async def mark_unanswered(
-    item_id: int, body: UnansweredChange, db: AdminDbDep, user: ManagerDep
+    item_id: RowId, body: UnansweredChange, db: AdminDbDep, user: ManagerDep
 ) -> UnansweredRow | JSONResponse:
     row = await db.get(Unanswered, item_id)
     if row is None:

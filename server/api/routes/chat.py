@@ -8,6 +8,7 @@ from server.api.schemas import ChatRequest, ChatResponse, DetailResponse, ErrorR
 from server.chat import clean_text
 from server.deps import ChatDep, SettingsDep
 from server.engine_client import EngineUnavailable
+from server.ratelimit import RateLimited
 
 router = APIRouter(tags=["chat"])
 
@@ -15,9 +16,11 @@ router = APIRouter(tags=["chat"])
 @router.post(
     "/api/chat",
     response_model=ChatResponse,
-    responses={422: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
+    responses={422: {"model": ErrorResponse}, 429: {"model": ErrorResponse}, 503: {"model": ErrorResponse}},
 )
-async def chat(body: ChatRequest, chat: ChatDep, settings: SettingsDep) -> ChatResponse | JSONResponse:
+async def chat(
+    body: ChatRequest, chat: ChatDep, settings: SettingsDep, request: Request
+) -> ChatResponse | JSONResponse:
     if len(body.message) > settings.max_message_chars:
         return JSONResponse(
             status_code=422, content={"detail": message("message_too_long", limit=settings.max_message_chars)}
@@ -25,12 +28,22 @@ async def chat(body: ChatRequest, chat: ChatDep, settings: SettingsDep) -> ChatR
     text = clean_text(body.message)
     if not text:
         return JSONResponse(status_code=422, content={"detail": message("empty_message")})
+    client = request.client.host if request.client else None
     try:
-        return await chat.turn(text, body.session_id, body.mode)
+        return await chat.turn(text, body.session_id, body.mode, client=client)
+    except RateLimited as exc:
+        return JSONResponse(
+            status_code=429, content={"detail": exc.detail}, headers={"Retry-After": str(exc.retry_after)}
+        )
     except EngineUnavailable as exc:
+        # The text is kept (undelivered_messages); the session id lets the client resend it in the same conversation.
         return JSONResponse(
             status_code=503,
-            content={"detail": message("unavailable"), "component": exc.component},
+            content={
+                "detail": message("unavailable_in_form" if exc.in_form else "unavailable"),
+                "component": exc.component,
+                "session_id": exc.session_id,
+            },
             headers={"Retry-After": "10"},
         )
 

@@ -39,6 +39,7 @@ from server.api.glossaire_schemas import (
     RoleProfileOut,
 )
 from server.api.routes.pages import STATIC
+from server.api.schemas import ErrorResponse
 
 router = APIRouter(tags=["glossaire"])
 
@@ -148,7 +149,7 @@ async def compare_roles() -> list[RoleComparison]:
     return [row for row in rows if row is not None]
 
 
-@router.get("/api/glossaire/{entry_id}", response_model=GlossaryItem)
+@router.get("/api/glossaire/{entry_id}", response_model=GlossaryItem, responses={404: {"model": ErrorResponse}})
 async def get_glossary_item(entry_id: str) -> GlossaryItem:
     """One role or concept; 404 for an unknown id or an entry outside the glossary."""
     entry = get_knowledge().get(entry_id)
