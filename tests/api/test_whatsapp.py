@@ -323,7 +323,11 @@ def test_a_reply_that_cannot_be_sent_is_marked_failed_and_logged(
     [row] = rows(wa_settings)  # still there, without the number nor the texts
     assert (row["attempts"], row["last_error"]) == (3, "HTTP 500")
     assert row["recipient"] is None and row["text"] is None and row["replies"] is None
-    failed = [r for r in caplog.records if r.levelno == logging.ERROR and "marked failed" in r.getMessage()]
+
+    def failure_logged() -> list[logging.LogRecord]:  # logged just after the row is committed
+        return [r for r in caplog.records if r.levelno == logging.ERROR and "marked failed" in r.getMessage()]
+
+    failed = wait_until(failure_logged, what="the failure's log line")
     assert len(failed) == 1 and "HTTP 500" in failed[0].getMessage()
     assert NUMBER not in caplog.text and "mon message privé" not in caplog.text and "Réponse." not in caplog.text
 
