@@ -29,6 +29,24 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def wait_until_up(url: str, process: subprocess.Popen[bytes], timeout_s: float, interval_s: float = 1.0) -> bool:
+    """Poll ``url`` until it answers 200 (True); False once ``process`` has exited or ``timeout_s`` has passed.
+
+    A caller tells the two failures apart with ``process.poll()``.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            return False
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        time.sleep(interval_s)
+    return False
+
+
 def descendants(pid: int) -> set[int]:
     """Every process below ``pid`` (read from /proc)."""
     children: dict[int, list[int]] = {}
@@ -109,16 +127,10 @@ def start_stack(tmp: Path, extra_env: dict[str, str] | None = None) -> Stack:
         stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{ports[0]}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise StackError(f"the launcher exited early:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=2).status_code == 200:
-                return Stack(url, process, log, tmp / "tracker.db", tmp / "app.db", ports)
-        except httpx.HTTPError:
-            pass
-        time.sleep(1)
+    if wait_until_up(f"{url}/health", process, START_TIMEOUT_S):
+        return Stack(url, process, log, tmp / "tracker.db", tmp / "app.db", ports)
+    if process.poll() is not None:
+        raise StackError(f"the launcher exited early:\n{log.read_text()[-3000:]}")
     process.send_signal(signal.SIGINT)
     raise StackError(f"the stack was not healthy after {START_TIMEOUT_S} s:\n{log.read_text()[-3000:]}")
 

@@ -47,7 +47,7 @@ from typing import Any, Protocol
 import httpx
 import yaml
 
-from evaluation.stack import ROOT, Stack, descendants, free_port, start_stack, stop_stack
+from evaluation.stack import ROOT, Stack, descendants, free_port, start_stack, stop_stack, wait_until_up
 
 SCRIPT = Path(__file__).resolve().parent / "script.yml"
 REPORTS = ROOT / "reports"
@@ -356,18 +356,10 @@ def bare_engine(stack: Stack, tmp: Path) -> Iterator[tuple[str, subprocess.Popen
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + ENGINE_START_TIMEOUT_S
-        while True:
+        if not wait_until_up(f"{url}/webhooks/rest/", process, ENGINE_START_TIMEOUT_S):
             if process.poll() is not None:
                 raise RuntimeError(f"the bare engine exited: see {tmp / 'engine.log'}")
-            try:
-                if httpx.get(f"{url}/webhooks/rest/", timeout=2).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the bare engine did not start: see {tmp / 'engine.log'}")
-            time.sleep(1)
+            raise RuntimeError(f"the bare engine did not start: see {tmp / 'engine.log'}")
         yield url, process
     finally:
         os.killpg(process.pid, signal.SIGTERM)
@@ -427,15 +419,10 @@ def cold_start(tmp: Path) -> float:
         ["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
     )
     try:
-        while time.perf_counter() - started < ENGINE_START_TIMEOUT_S:
-            if process.poll() is not None:
-                raise RuntimeError(f"make run exited: see {tmp / 'cold-start.log'}")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/health", timeout=2).status_code == 200:
-                    return round(time.perf_counter() - started, 1)
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
+        if wait_until_up(f"http://127.0.0.1:{port}/health", process, ENGINE_START_TIMEOUT_S, interval_s=0.5):
+            return round(time.perf_counter() - started, 1)
+        if process.poll() is not None:
+            raise RuntimeError(f"make run exited: see {tmp / 'cold-start.log'}")
         raise RuntimeError("make run was not healthy in time")
     finally:
         os.killpg(process.pid, signal.SIGINT)

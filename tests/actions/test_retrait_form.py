@@ -17,6 +17,7 @@ from server.db.models import ChatSession, ErasureRequest, Feedback, Registration
 from server.erasure import TrackerEraser
 from tests.actions.conftest import TrackerFactory
 from tests.actions.test_inscription_form import CONFIRMED, slots_of
+from tests.tracker_store import add_events
 
 
 async def register(make_tracker: TrackerFactory, sender: str = "session-a") -> str:
@@ -56,7 +57,7 @@ async def test_wrong_credentials_reveal_nothing_and_change_nothing(make_tracker:
 
 
 async def test_withdrawal_erases_the_registration_and_its_conversations(
-    make_tracker: TrackerFactory, app_db: Any, tmp_path: Path
+    make_tracker: TrackerFactory, app_db: Any, tracker_db: Path
 ) -> None:
     reference = await register(make_tracker, "session-a")
     async with app_db() as db, db.begin():
@@ -66,13 +67,7 @@ async def test_withdrawal_erases_the_registration_and_its_conversations(
 
     # The engine's tracker store: events of the registration's session, of the
     # withdrawal's session, and of someone else.
-    tracker_db = tmp_path / "tracker.db"
-    with sqlite3.connect(tracker_db) as connection:
-        connection.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
-        connection.executemany(
-            "INSERT INTO events (sender_id, data) VALUES (?, ?)",
-            [("session-a", CONFIRMED["email"]), ("session-w", reference), ("other", "keep")],
-        )
+    add_events(tracker_db, [("session-a", CONFIRMED["email"]), ("session-w", reference), ("other", "keep")])
 
     said = await withdraw(make_tracker, reference, CONFIRMED["email"].upper(), "session-w")
     assert said == [get_partners().withdrawal.done]

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from server.engine_client import EngineClient
@@ -16,6 +18,7 @@ from server.main import create_app
 from server.settings import Settings
 
 Handler = Callable[[httpx.Request], httpx.Response]
+TOKEN = "test-token-0123456789abcdef"
 
 
 class FakeEngine:
@@ -61,13 +64,25 @@ def settings(tmp_path: Path) -> Settings:
     )
 
 
-@pytest.fixture
-def client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
+def fake_app(settings: Settings, fake_engine: FakeEngine) -> FastAPI:
+    """The app on ``settings``, its engine (and action server) answered by ``fake_engine``."""
     engine = EngineClient(
         settings.engine_url,
-        "test-token-0123456789abcdef",
+        TOKEN,
         settings.action_server_url,
         transport=httpx.MockTransport(fake_engine.handler),
     )
-    with TestClient(create_app(settings, engine_client=engine)) as test_client:
+    return create_app(settings, engine_client=engine)
+
+
+@contextmanager
+def app_client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
+    """A started ``TestClient`` of ``fake_app(settings, fake_engine)``."""
+    with TestClient(fake_app(settings, fake_engine)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def client(settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
+    with app_client(settings, fake_engine) as test_client:
         yield test_client

@@ -24,14 +24,9 @@ NOW = 1_790_000_000.0
 
 
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
+def settings(tmp_path: Path, tracker_db: Path) -> Settings:
     """The API tests' settings, with a tracker store of this test's own."""
-    tracker = tmp_path / "tracker.db"
-    with sqlite3.connect(tracker) as db:
-        db.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL,"
-            " intent_name TEXT, action_name TEXT, data TEXT)"
-        )
+    with sqlite3.connect(tracker_db) as db:
 
         def event(sender: str, kind: str, at: float, text: str | None = None) -> tuple[Any, ...]:
             data = {"event": kind, "timestamp": at, **({"text": text} if text is not None else {})}
@@ -51,7 +46,7 @@ def settings(tmp_path: Path) -> Settings:
         )
     return Settings(
         database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        tracker_url=f"sqlite:///{tracker}",
+        tracker_url=f"sqlite:///{tracker_db}",
         engine_url="http://127.0.0.1:5005",
         action_server_url="http://127.0.0.1:5055",
         engine_token="test-token-0123456789abcdef",  # type: ignore[arg-type]

@@ -19,8 +19,6 @@ import os
 import re
 import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,7 +27,6 @@ from typing import Any
 import httpx
 import pytest
 import socketio  # type: ignore[import-untyped]
-import uvicorn
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -37,11 +34,11 @@ from knowledge.messages import message
 from server.chat import TEXT_GUARD, clean_text
 from server.db.engine import create_engine, session_factory, transaction
 from server.db.models import StaffRole
-from server.engine_client import EngineClient
-from server.main import create_app
 from server.settings import Settings
 from server.staff import COOKIE, create_user, open_session
-from tests.api.conftest import FakeEngine
+from tests.api.conftest import FakeEngine, fake_app
+from tests.live_server import serve
+from tests.tracker_store import create_tracker_store
 
 TOKEN = "test-token-0123456789abcdef"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
@@ -126,9 +123,7 @@ async def manager_cookie(database_url: str) -> str:
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp: Path = tmp_path_factory.mktemp("fuzz-messages")
-    tracker = tmp / "tracker.db"
-    with sqlite3.connect(tracker) as db:
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+    tracker = create_tracker_store(tmp / "tracker.db")
     app_settings = Settings(
         database_url=f"sqlite:///{tmp / 'app.db'}",
         tracker_url=f"sqlite:///{tracker}",
@@ -138,27 +133,9 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     )
     fake = FakeEngine()
     fake.reply = echo
-    engine = EngineClient(
-        app_settings.engine_url, TOKEN, app_settings.action_server_url, transport=httpx.MockTransport(fake.handler)
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(app_settings, engine_client=engine), host="127.0.0.1", port=port, log_level="critical"
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    cookie = asyncio.run(manager_cookie(app_settings.database_url))
-    yield Live(f"http://127.0.0.1:{port}", app_settings, fake, cookie)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(fake_app(app_settings, fake), log_level="critical") as url:
+        cookie = asyncio.run(manager_cookie(app_settings.database_url))
+        yield Live(url, app_settings, fake, cookie)
 
 
 def expected_for_engine(cleaned: str) -> str:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import sqlite3
 from collections.abc import Iterator
 from typing import Any
 
@@ -34,6 +33,7 @@ from server.settings import Settings
 from server.staff import COOKIE, create_user, open_session
 from tests.api.conftest import FakeEngine
 from tests.api.test_admin import seed
+from tests.tracker_store import create_tracker_store
 
 TOKEN = "test-token-0123456789abcdef"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
@@ -52,11 +52,7 @@ async def manager_token(database_url: str) -> str:
 @pytest.fixture(scope="module")
 def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, str]]:
     tmp = tmp_path_factory.mktemp("fuzz")
-    tracker = tmp / "tracker.db"
-    with sqlite3.connect(tracker) as db:
-        db.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, data TEXT)"
-        )
+    tracker = create_tracker_store(tmp / "tracker.db")
     app_settings = Settings(
         database_url=f"sqlite:///{tmp / 'app.db'}",
         tracker_url=f"sqlite:///{tracker}",

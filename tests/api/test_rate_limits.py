@@ -27,10 +27,11 @@ from server.main import create_app
 from server.ratelimit import RateLimited, RateLimits
 from server.settings import Settings
 from tests import fake_graph as wa
-from tests.api.conftest import FakeEngine
+from tests.api.conftest import FakeEngine, app_client, fake_app
 from tests.api.test_webchat import Widget
-from tests.api.test_whatsapp import NUMBER, graph, post, states, tracker_db, wa_settings  # noqa: F401 - fixtures
+from tests.api.test_whatsapp import NUMBER, graph, post, states, wa_settings  # noqa: F401 - fixtures
 from tests.fake_graph import FakeGraph, wait_until
+from tests.live_server import serve
 
 TOKEN = "test-token-0123456789abcdef"
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
@@ -224,42 +225,19 @@ def test_cancelling_at_the_summary_counts_as_a_submission(forms: TestClient, fak
 
 
 def test_the_widget_gets_the_notice_as_the_bot_s_message(tmp_path: Path, fake_engine: FakeEngine) -> None:
-    import threading
-    import time
-
-    import uvicorn
-
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'app.db'}",
         engine_token=TOKEN,  # type: ignore[arg-type]
         rate_limit_session="2/minute",
     )
-    engine = EngineClient(
-        settings.engine_url, TOKEN, settings.action_server_url, transport=httpx.MockTransport(fake_engine.handler)
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, engine_client=engine), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
-    try:
-        widget = Widget(f"http://127.0.0.1:{port}")
+    with serve(fake_app(settings, fake_engine)) as url:
+        widget = Widget(url)
         assert widget.say("un") == [{"text": "Bonjour !"}]
         assert widget.say("deux") == [{"text": "Bonjour !"}]
         [refused] = widget.say("trois")
         assert refused["text"].startswith(notice_start()) and "quick_replies" not in refused
         assert len(fake_engine.received) == 2
         widget.close()
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
 
 
 def test_a_whatsapp_sender_over_its_budget_gets_the_notice(
@@ -268,10 +246,7 @@ def test_a_whatsapp_sender_over_its_budget_gets_the_notice(
     graph: FakeGraph,  # noqa: F811 - the fixture
 ) -> None:
     settings = wa_settings.model_copy(update={"rate_limit_session": "2/minute"})
-    engine = EngineClient(
-        settings.engine_url, TOKEN, settings.action_server_url, transport=httpx.MockTransport(fake_engine.handler)
-    )
-    with TestClient(create_app(settings, engine_client=engine)) as client:
+    with app_client(settings, fake_engine) as client:
         for i in range(3):
             assert post(client, wa.text(NUMBER, f"wamid.rl{i}", f"message {i}")).status_code == 200
         wait_until(lambda: states(settings) == ["done"] * 3, what="the replies")

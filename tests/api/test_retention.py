@@ -49,12 +49,8 @@ TOKEN = "test-token-0123456789abcdef"
 
 
 @pytest.fixture
-def retention_settings(tmp_path: Path) -> Settings:
-    tracker = tmp_path / "tracker.db"
-    with sqlite3.connect(tracker) as db:
-        db.execute(
-            "CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, type_name TEXT, timestamp REAL, data TEXT)"
-        )
+def retention_settings(tmp_path: Path, tracker_db: Path) -> Settings:
+    with sqlite3.connect(tracker_db) as db:
         db.executemany(
             "INSERT INTO events (sender_id, type_name, timestamp, data) VALUES (?, ?, ?, ?)",
             [
@@ -67,7 +63,7 @@ def retention_settings(tmp_path: Path) -> Settings:
         )
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        tracker_url=f"sqlite:///{tracker}",
+        tracker_url=f"sqlite:///{tracker_db}",
         engine_token=TOKEN,  # type: ignore[arg-type]
     )
     upgrade(settings.database_url)

@@ -7,10 +7,7 @@ speaking the same events as rasa-webchat: ``session_request``, ``user_uttered``.
 from __future__ import annotations
 
 import os
-import socket
 import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,17 +15,16 @@ from typing import Any
 import httpx
 import pytest
 import socketio  # type: ignore[import-untyped]
-import uvicorn
 from playwright.sync_api import sync_playwright
 
 from knowledge.messages import message
 from knowledge.webchat import get_webchat
 from server.channels.webchat import INIT_PAYLOAD
 from server.chat import TEXT_GUARD
-from server.engine_client import EngineClient
-from server.main import create_app
 from server.settings import Settings
-from tests.api.conftest import FakeEngine
+from tests.api.conftest import FakeEngine, app_client, fake_app
+from tests.live_server import serve
+from tests.tracker_store import add_events
 
 TOKEN = "test-token-0123456789abcdef"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -46,34 +42,15 @@ class LiveServer:
 
 
 @pytest.fixture
-def live(tmp_path: Path, fake_engine: FakeEngine) -> Iterator[LiveServer]:
-    tracker_db = tmp_path / "tracker.db"
-    with sqlite3.connect(tracker_db) as db:
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+def live(tmp_path: Path, fake_engine: FakeEngine, tracker_db: Path) -> Iterator[LiveServer]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'app.db'}",
         tracker_url=f"sqlite:///{tracker_db}",
         engine_token=TOKEN,  # type: ignore[arg-type]
         max_message_chars=200,
     )
-    engine = EngineClient(
-        settings.engine_url, TOKEN, settings.action_server_url, transport=httpx.MockTransport(fake_engine.handler)
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, engine_client=engine), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}", tmp_path / "app.db", tracker_db)
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(fake_app(settings, fake_engine)) as url:
+        yield LiveServer(url, tmp_path / "app.db", tracker_db)
 
 
 class Widget:
@@ -203,10 +180,7 @@ def test_engine_down_is_said_in_french(widget: Widget, fake_engine: FakeEngine) 
 
 def test_clearing_erases_the_conversation_on_the_server(live: LiveServer, widget: Widget) -> None:
     widget.say("bonjour")
-    with sqlite3.connect(live.tracker_db) as db:
-        db.executemany(
-            "INSERT INTO events (sender_id, data) VALUES (?, ?)", [(widget.session_id, "a"), ("someone-else", "b")]
-        )
+    add_events(live.tracker_db, [(widget.session_id, "a"), ("someone-else", "b")])
     with httpx.Client(base_url=live.url) as http:
         erased = http.post("/api/chat/forget", json={"session_id": widget.session_id})
         assert erased.status_code == 200
@@ -277,8 +251,6 @@ def test_the_widget_shows_bot_html_literally_in_a_browser(live: LiveServer, fake
 def test_a_site_allowed_to_embed_the_widget_may_clear_its_conversation(
     tmp_path: Path, fake_engine: FakeEngine
 ) -> None:
-    from fastapi.testclient import TestClient
-
     site = "https://www.hopital.example"
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'app.db'}",
@@ -286,10 +258,7 @@ def test_a_site_allowed_to_embed_the_widget_may_clear_its_conversation(
         engine_token=TOKEN,  # type: ignore[arg-type]
         webchat_allowed_origins=[site],
     )
-    engine = EngineClient(
-        settings.engine_url, TOKEN, settings.action_server_url, transport=httpx.MockTransport(fake_engine.handler)
-    )
-    with TestClient(create_app(settings, engine_client=engine)) as client:
+    with app_client(settings, fake_engine) as client:
         allowed = client.options("/api/chat/forget", headers={"Origin": site})
         assert allowed.headers["access-control-allow-origin"] == site
         assert allowed.headers["access-control-allow-methods"] == "POST"

@@ -19,12 +19,11 @@ import pytest
 from fastapi.testclient import TestClient
 
 from knowledge.messages import message
-from server.engine_client import EngineClient
-from server.main import create_app
 from server.settings import Settings
 from tests import fake_graph as wa
-from tests.api.conftest import FakeEngine
+from tests.api.conftest import FakeEngine, app_client
 from tests.fake_graph import FakeGraph, wait_until
+from tests.tracker_store import add_events
 
 NUMBER = "33612345678"
 OTHER = "33798765432"
@@ -37,14 +36,6 @@ def graph() -> Iterator[FakeGraph]:
     server = FakeGraph().start()
     yield server
     server.stop()
-
-
-@pytest.fixture
-def tracker_db(tmp_path: Path) -> Path:
-    path = tmp_path / "tracker.db"
-    with sqlite3.connect(path) as db:
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
-    return path
 
 
 @pytest.fixture
@@ -71,13 +62,8 @@ def wa_settings(tmp_path: Path, graph: FakeGraph, tracker_db: Path) -> Settings:
 
 @pytest.fixture
 def wa_client(wa_settings: Settings, fake_engine: FakeEngine) -> Iterator[TestClient]:
-    engine = EngineClient(
-        wa_settings.engine_url,
-        "test-token-0123456789abcdef",
-        wa_settings.action_server_url,
-        transport=httpx.MockTransport(fake_engine.handler),
-    )
-    with TestClient(create_app(wa_settings, engine_client=engine)) as test_client:
+    """The API tests' ``client``, with the WhatsApp channel on."""
+    with app_client(wa_settings, fake_engine) as test_client:
         yield test_client
 
 
@@ -357,21 +343,12 @@ def test_while_the_engine_is_down_messages_wait_and_are_answered_after(
 def test_messages_stored_before_a_restart_are_answered_after_it(
     wa_settings: Settings, fake_engine: FakeEngine, graph: FakeGraph
 ) -> None:
-    def app_client() -> TestClient:
-        engine = EngineClient(
-            wa_settings.engine_url,
-            "test-token-0123456789abcdef",
-            wa_settings.action_server_url,
-            transport=httpx.MockTransport(fake_engine.handler),
-        )
-        return TestClient(create_app(wa_settings, engine_client=engine))
-
     fake_engine.engine_up = False
-    with app_client() as first:
+    with app_client(wa_settings, fake_engine) as first:
         post(first, wa.text(NUMBER, "wamid.1", "bonjour"))
     assert states(wa_settings) == ["pending"]
     fake_engine.engine_up = True
-    with app_client():
+    with app_client(wa_settings, fake_engine):
         wait_until(lambda: states(wa_settings) == ["done"], what="the reply after the restart")
     assert len(graph.sent(NUMBER)) == 1
 
@@ -391,8 +368,7 @@ def test_stop_erases_the_conversation(
     sid = wa.session_id(NUMBER)
     post(wa_client, wa.text(NUMBER, "wamid.1", "bonjour"))
     wait_until(lambda: states(wa_settings) == ["done"], what="the first reply")
-    with sqlite3.connect(tracker_db) as db:
-        db.execute("INSERT INTO events (sender_id, data) VALUES (?, 'x'), ('someone-else', 'y')", (sid,))
+    add_events(tracker_db, [(sid, "x"), ("someone-else", "y")])
 
     post(wa_client, wa.text(NUMBER, "wamid.2", words))
     wait_until(lambda: len(graph.sent(NUMBER)) == 2, what="the confirmation")
@@ -415,14 +391,8 @@ def test_the_number_and_the_text_are_never_in_clear_in_the_database_nor_in_the_l
     wa_settings: Settings, fake_engine: FakeEngine, graph: FakeGraph, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.DEBUG)
-    engine = EngineClient(
-        wa_settings.engine_url,
-        "test-token-0123456789abcdef",
-        wa_settings.action_server_url,
-        transport=httpx.MockTransport(fake_engine.handler),
-    )
     fake_engine.reply = answer({"text": "Voici votre résumé confidentiel."})
-    with TestClient(create_app(wa_settings, engine_client=engine)) as client:
+    with app_client(wa_settings, fake_engine) as client:
         graph.fail(1)
         post(client, wa.text(NUMBER, WAMID, "je m'appelle Zéphyrine Quatremaire"))
         wait_until(lambda: states(wa_settings) == ["done"], what="the first reply")

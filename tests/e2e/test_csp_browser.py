@@ -9,25 +9,18 @@ falls back to the page's font), and the test checks that no request left for ano
 from __future__ import annotations
 
 import os
-import socket
-import sqlite3
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
 from server.db.models import StaffRole
-from server.engine_client import EngineClient
-from server.main import create_app
 from server.settings import Settings
-from tests.api.conftest import FakeEngine
+from tests.api.conftest import FakeEngine, fake_app
 from tests.api.test_admin import PASSWORD, add_user
+from tests.live_server import serve
 
 pytestmark = pytest.mark.e2e
 
@@ -45,10 +38,7 @@ document.addEventListener('securitypolicyviolation', (e) => {
 
 
 @pytest.fixture
-def live(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
-    tracker_db = tmp_path / "tracker.db"
-    with sqlite3.connect(tracker_db) as db:
-        db.execute("CREATE TABLE events (id INTEGER PRIMARY KEY, sender_id TEXT, data TEXT)")
+def live(tmp_path: Path, tracker_db: Path) -> Iterator[tuple[str, Settings]]:
     settings = Settings(
         database_url=f"sqlite:///{tmp_path / 'app.db'}",
         tracker_url=f"sqlite:///{tracker_db}",
@@ -59,24 +49,8 @@ def live(tmp_path: Path) -> Iterator[tuple[str, Settings]]:
         "messages": [{"text": "Un **patient partenaire** est…", "buttons": [{"title": "Oui", "payload": "/affirm"}]}],
         "state": {"slots": {}, "slots_set": {"topic": "role.patient_partenaire"}, "actions": []},
     }
-    engine = EngineClient(
-        settings.engine_url, TOKEN, settings.action_server_url, transport=httpx.MockTransport(fake.handler)
-    )
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings, engine_client=engine), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", settings
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(fake_app(settings, fake)) as url:
+        yield url, settings
 
 
 def violations(page: Page, console: list[str]) -> list[Any]:

@@ -10,21 +10,16 @@ uvicorn in a thread, its engine faked as in tests/api.
 from __future__ import annotations
 
 import os
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 from playwright.sync_api import Page, Route, expect, sync_playwright
 
-from server.engine_client import EngineClient
-from server.main import create_app
 from server.settings import Settings
-from tests.api.conftest import FakeEngine
+from tests.api.conftest import FakeEngine, fake_app
+from tests.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -39,32 +34,14 @@ CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none
 @pytest.fixture(scope="module")
 def base_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The front door on a free local port, with a temporary database and a fake engine."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = int(probe.getsockname()[1])
     settings = Settings(
         database_url=f"sqlite:///{tmp_path_factory.mktemp('glossaire') / 'app.db'}",
         engine_url="http://127.0.0.1:5005",
         action_server_url="http://127.0.0.1:5055",
         engine_token=TOKEN,
     )
-    engine = EngineClient(
-        settings.engine_url, TOKEN, settings.action_server_url, transport=httpx.MockTransport(FakeEngine().handler)
-    )
-    config = uvicorn.Config(
-        create_app(settings, engine_client=engine), host="127.0.0.1", port=port, log_level="warning", lifespan="on"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, name="glossaire-uvicorn", daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        if not thread.is_alive() or time.monotonic() > deadline:
-            pytest.fail("the front door did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serve(fake_app(settings, FakeEngine())) as url:
+        yield url
 
 
 def _with_csp(route: Route) -> None:
