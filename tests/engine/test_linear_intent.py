@@ -1,0 +1,162 @@
+"""LinearIntentClassifier (bot/components): training, persistence, blending with DIET, payloads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
+from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from bot.components.linear_intent import LinearIntentClassifier, char_text, content_vector, lemma_text
+
+EXAMPLES = {
+    "conges": [
+        "est-ce que je peux poser mes congés pendant le confinement",
+        "mes jours de congé seront-ils reportés",
+        "combien de jours de vacances me reste-t-il",
+        "puis-je garder mes congés pour plus tard",
+    ],
+    "teletravail": [
+        "puis-je travailler depuis chez moi",
+        "le télétravail est-il obligatoire",
+        "comment demander du télétravail à mon manager",
+        "je voudrais travailler à la maison",
+    ],
+    "salaire": [
+        "quand serai-je payé ce mois-ci",
+        "ma paie sera-t-elle versée à temps",
+        "mon salaire va-t-il baisser",
+        "le virement du salaire est en retard",
+    ],
+}
+
+
+@pytest.fixture(scope="module")
+def spacy_model() -> SpacyModel:
+    return SpacyNLP.load_model("fr_core_news_md")
+
+
+def prepare(spacy_model: SpacyModel, messages: list[Message]) -> list[Message]:
+    context = ExecutionContext(GraphSchema({}), "test")
+    nlp = SpacyNLP.create({**SpacyNLP.get_default_config(), "model": "fr_core_news_md"}, None, None, context)  # type: ignore[arg-type]
+    nlp.process(messages, spacy_model)
+    SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None, None, context).process(messages)  # type: ignore[arg-type]
+    return messages
+
+
+def training_data(spacy_model: SpacyModel) -> TrainingData:
+    messages = [Message.build(text=text, intent=intent) for intent, texts in EXAMPLES.items() for text in texts]
+    data = TrainingData(prepare(spacy_model, messages))
+    return data
+
+
+def trained(
+    tmp_path: Path, spacy_model: SpacyModel, **config: Any
+) -> tuple[LinearIntentClassifier, LocalModelStorage, Resource]:
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear_intent")
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = LinearIntentClassifier.create(
+        {**LinearIntentClassifier.get_default_config(), **config}, storage, resource, context
+    )
+    component.train(training_data(spacy_model))
+    return component, storage, resource
+
+
+def parse(component: LinearIntentClassifier, spacy_model: SpacyModel, text: str, **attributes: Any) -> Message:
+    message = Message.build(text=text)
+    for key, value in attributes.items():
+        message.set(key, value)
+    [message] = component.process(prepare(spacy_model, [message]))
+    return message
+
+
+def test_features_use_lemmas_characters_without_accents_and_content_word_vectors(spacy_model: SpacyModel) -> None:
+    [message] = prepare(spacy_model, [Message.build(text="Mes congés sont reportés")])
+    assert "conge" in lemma_text(message).split()  # lemma, no accent: "congés" -> "conge"
+    assert char_text(message) == "mes conges sont reportes"
+    vector = content_vector(message, 300)
+    assert vector.shape == (300,) and abs(float(np.linalg.norm(vector)) - 1.0) < 1e-5
+    [only_stop_words] = prepare(spacy_model, [Message.build(text="mes")])
+    assert float(np.linalg.norm(content_vector(only_stop_words, 300))) > 0  # falls back to every word
+    assert not content_vector(Message.build(text="sans doc"), 300).any()
+
+
+def test_it_learns_the_intents_and_survives_a_paraphrase_with_typos(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    component, _, _ = trained(tmp_path, spacy_model)
+    message = parse(component, spacy_model, "je peux travailer de chez moi ?")
+    assert message.get("intent")["name"] == "teletravail"
+    ranking = message.get("intent_ranking")
+    confidences = [r["confidence"] for r in ranking]
+    assert confidences == sorted(confidences, reverse=True)
+    assert {r["name"] for r in ranking} == set(EXAMPLES)
+    assert sum(confidences) == pytest.approx(1.0)
+    assert parse(component, spacy_model, "mes conges vont ils etre perdus").get("intent")["name"] == "conges"
+
+
+def test_the_persisted_model_gives_the_same_probabilities(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    component, storage, resource = trained(tmp_path, spacy_model)
+    context = ExecutionContext(GraphSchema({}), "test")
+    loaded = LinearIntentClassifier.load(LinearIntentClassifier.get_default_config(), storage, resource, context)
+    text = "quand est-ce que le salaire arrive"
+    assert parse(loaded, spacy_model, text).get("intent_ranking") == parse(component, spacy_model, text).get(
+        "intent_ranking"
+    )
+    files = {p.name for p in (tmp_path / "linear_intent").iterdir()}
+    assert files == {"meta.json", "weights.npz"}  # no pickle
+
+
+def test_an_untrained_component_loads_and_leaves_messages_alone(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    context = ExecutionContext(GraphSchema({}), "test")
+    component = LinearIntentClassifier.load({}, LocalModelStorage(tmp_path), Resource("missing"), context)
+    previous = {"name": "conges", "confidence": 0.7}
+    assert parse(component, spacy_model, "bonjour", intent=previous).get("intent") == previous
+
+
+def test_diet_weight_blends_the_previous_ranking(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    diet: list[dict[str, Any]] = [
+        {"name": "salaire", "confidence": 0.9},
+        {"name": "conges", "confidence": 0.06},
+        {"name": "teletravail", "confidence": 0.04},
+    ]
+    text = "je voudrais travailler à la maison"
+    alone, _, _ = trained(tmp_path / "a", spacy_model, diet_weight=0.0)
+    only_diet, _, _ = trained(tmp_path / "b", spacy_model, diet_weight=1.0)
+    half, _, _ = trained(tmp_path / "c", spacy_model, diet_weight=0.5)
+    linear = {
+        r["name"]: r["confidence"] for r in parse(alone, spacy_model, text, intent_ranking=diet).get("intent_ranking")
+    }
+    assert max(linear, key=linear.__getitem__) == "teletravail"
+    assert parse(only_diet, spacy_model, text, intent_ranking=diet).get("intent_ranking") == diet
+    blended = parse(half, spacy_model, text, intent_ranking=diet).get("intent_ranking")
+    for entry in blended:
+        expected = 0.5 * linear[entry["name"]] + 0.5 * next(d["confidence"] for d in diet if d["name"] == entry["name"])
+        assert entry["confidence"] == pytest.approx(expected)
+
+
+def test_button_payloads_and_empty_texts_are_left_alone(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    component, _, _ = trained(tmp_path, spacy_model)
+    chosen = {"name": "salaire", "confidence": 1.0}
+    assert parse(component, spacy_model, "/salaire", intent=chosen).get("intent") == chosen
+    [empty] = component.process([Message.build(text="")])
+    assert empty.get("intent") is None
+
+
+def test_ranking_length_limits_the_ranking(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    component, _, _ = trained(tmp_path, spacy_model, ranking_length=2)
+    assert len(parse(component, spacy_model, "mon salaire").get("intent_ranking")) == 2
+
+
+def test_a_diet_weight_outside_zero_one_is_refused(tmp_path: Path) -> None:
+    context = ExecutionContext(GraphSchema({}), "test")
+    with pytest.raises(ValueError, match="diet_weight"):
+        LinearIntentClassifier.create({"diet_weight": 1.5}, LocalModelStorage(tmp_path), Resource("x"), context)
