@@ -143,6 +143,52 @@ def store_healthy(status: Optional[Dict[Text, Any]]) -> bool:
     )
 
 
+class SavedTrackers:
+    """Keeps the tracker Rasa saves at the end of a front-door turn, so the channel need not read it back.
+
+    Installed (once) as the ``save`` of the agent's tracker store.  Only the
+    conversations the channel is waiting for are kept, and each is handed over
+    (and forgotten) when its turn ends: reading the whole conversation back from
+    the database after every turn would double the store's work.
+    """
+
+    def __init__(self, save: Callable[[DialogueStateTracker], Awaitable[None]]) -> None:
+        self._save = save
+        self._waiting: Dict[Text, int] = {}
+        self._saved: Dict[Text, DialogueStateTracker] = {}
+
+    async def __call__(self, tracker: DialogueStateTracker) -> None:
+        await self._save(tracker)
+        if tracker.sender_id in self._waiting:
+            self._saved[tracker.sender_id] = tracker
+
+    def expect(self, sender: Text) -> None:
+        self._waiting[sender] = self._waiting.get(sender, 0) + 1
+
+    def take(self, sender: Text) -> Optional[DialogueStateTracker]:
+        count = self._waiting.get(sender, 0) - 1
+        if count > 0:
+            self._waiting[sender] = count
+        else:
+            self._waiting.pop(sender, None)
+        return self._saved.pop(sender, None)
+
+
+def saved_trackers(agent: Any) -> Optional[SavedTrackers]:
+    """The agent's ``SavedTrackers`` (installed on first use), or None without a tracker store."""
+    store = getattr(agent, "tracker_store", None)
+    if store is None:
+        return None
+    current = getattr(store, "save", None)
+    if isinstance(current, SavedTrackers):
+        return current
+    if current is None:
+        return None
+    saved = SavedTrackers(current)
+    store.save = saved
+    return saved
+
+
 class FrontDoorInput(InputChannel):
     """``POST /webhooks/frontdoor/webhook``: one user turn, with its state."""
 
@@ -214,12 +260,19 @@ class FrontDoorInput(InputChannel):
             watch = watch_tracker_store(agent)
             errors_before = watch.errors if watch is not None else 0
             collector = CollectingOutputChannel()
+            saved = saved_trackers(agent)
+            if saved is not None:
+                saved.expect(sender)
             try:
                 await on_new_message(
                     UserMessage(text, collector, sender, input_channel=self.name(), metadata=metadata)
                 )
-                tracker = await agent.tracker_store.retrieve(sender)
+                tracker = saved.take(sender) if saved is not None else None
+                if tracker is None:
+                    tracker = await agent.tracker_store.retrieve(sender)
             except Exception:  # noqa: BLE001 - reported to the caller, text never logged
+                if saved is not None:
+                    saved.take(sender)
                 logger.exception("frontdoor: processing a message failed")
                 return response.json({"error": "engine_failure"}, status=500)
             if watch is not None and watch.errors != errors_before:

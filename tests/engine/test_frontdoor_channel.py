@@ -13,7 +13,9 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from bot.channels.frontdoor import (
     FrontDoorInput,
+    SavedTrackers,
     TrackerStoreWatch,
+    saved_trackers,
     store_healthy,
     tracker_store_status,
     turn_state,
@@ -121,6 +123,22 @@ def test_the_watch_counts_the_errors_rasa_only_logs() -> None:
     status = tracker_store_status(agent)
     assert status["failing"] is True and status["fell_back_to_memory"] is True
     assert not store_healthy(status)
+
+
+def test_the_saved_tracker_is_handed_over_once_and_only_for_awaited_turns() -> None:
+    store = FailSafeTrackerStore(InMemoryTrackerStore(DOMAIN))
+    agent = SimpleNamespace(tracker_store=store)
+    saved = saved_trackers(agent)
+    assert isinstance(saved, SavedTrackers) and saved_trackers(agent) is saved  # installed once
+    turn = tracker(UserUttered("bonjour", {"name": "greet"}))
+    asyncio.run(store.save(turn))  # nobody waits for "s": saved in the store, not kept
+    assert saved.take("s") is None
+    assert asyncio.run(store.retrieve("s")) is not None
+    saved.expect("s")
+    asyncio.run(store.save(turn))
+    assert saved.take("s") is turn  # the very tracker Rasa saved: no read back
+    assert saved.take("s") is None  # handed over once, nothing left behind
+    assert saved._waiting == {} and saved._saved == {}
 
 
 def test_a_store_in_memory_is_not_healthy_a_sql_one_is() -> None:
