@@ -134,3 +134,22 @@ def build_stack(settings: Settings) -> Stack:
 
 def prepare_dirs() -> None:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+
+def main() -> int:
+    """Plan the stack for ``server.launcher``: write its files and print ``{url, commands, env, warnings}`` as JSON."""
+    from server.settings import get_settings
+
+    settings = get_settings()
+    prepare_dirs()
+    stack = build_stack(settings)
+    write_files(stack)
+    warnings = []
+    if settings.engine_instances > 1 and settings.redis_url is None:
+        warnings.append("several engines without REDIS_URL share no lock: see docs/deployment.md")
+    json.dump({"url": stack.url, "commands": stack.commands, "env": stack.env, "warnings": warnings}, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
