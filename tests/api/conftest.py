@@ -13,9 +13,12 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
+from server.db.engine import create_engine, session_factory, transaction
+from server.db.models import StaffRole
 from server.engine_client import EngineClient
 from server.main import create_app
 from server.settings import Settings
+from server.staff import create_user, open_session
 
 Handler = Callable[[httpx.Request], httpx.Response]
 TOKEN = "test-token-0123456789abcdef"
@@ -54,14 +57,31 @@ def fake_engine() -> FakeEngine:
     return FakeEngine()
 
 
+def api_settings(tmp_path: Path, **overrides: Any) -> Settings:
+    """Settings for an app on ``tmp_path/app.db``, the engine and actions at their usual (faked) URLs."""
+    values: dict[str, Any] = {
+        "database_url": f"sqlite:///{tmp_path / 'app.db'}",
+        "engine_url": "http://127.0.0.1:5005",
+        "action_server_url": "http://127.0.0.1:5055",
+        "engine_token": TOKEN,
+    }
+    return Settings(**{**values, **overrides})
+
+
+async def manager_session(database_url: str, username: str) -> str:
+    """A back-office manager account created in ``database_url``, and the token of a session opened for it."""
+    engine = create_engine(database_url)
+    try:
+        async with transaction(session_factory(engine)) as db:
+            user = await create_user(db, username, "correct horse battery staple", StaffRole.GESTIONNAIRE)
+            return await open_session(db, user)
+    finally:
+        await engine.dispose()
+
+
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        engine_url="http://127.0.0.1:5005",
-        action_server_url="http://127.0.0.1:5055",
-        engine_token="test-token-0123456789abcdef",  # type: ignore[arg-type]
-    )
+    return api_settings(tmp_path)
 
 
 def fake_app(settings: Settings, fake_engine: FakeEngine) -> FastAPI:

@@ -18,6 +18,7 @@ from fastapi.testclient import TestClient
 from knowledge.messages import message
 from server.db.models import StaffRole
 from server.settings import Settings
+from tests.api.conftest import api_settings
 from tests.api.test_admin import add_user, audit_rows, db_path, login, seed
 
 NOW = 1_790_000_000.0
@@ -44,13 +45,7 @@ def settings(tmp_path: Path, tracker_db: Path) -> Settings:
                 event("s3", "user", NOW + 6, "une autre personne"),
             ],
         )
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
-        tracker_url=f"sqlite:///{tracker_db}",
-        engine_url="http://127.0.0.1:5005",
-        action_server_url="http://127.0.0.1:5055",
-        engine_token="test-token-0123456789abcdef",  # type: ignore[arg-type]
-    )
+    return api_settings(tmp_path, tracker_url=f"sqlite:///{tracker_db}")
 
 
 def rows(settings: Settings, sql: str) -> list[tuple[Any, ...]]:

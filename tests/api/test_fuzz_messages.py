@@ -32,11 +32,9 @@ from hypothesis import strategies as st
 
 from knowledge.messages import message
 from server.chat import TEXT_GUARD, clean_text
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.models import StaffRole
 from server.settings import Settings
-from server.staff import COOKIE, create_user, open_session
-from tests.api.conftest import FakeEngine, fake_app
+from server.staff import COOKIE
+from tests.api.conftest import FakeEngine, fake_app, manager_session
 from tests.live_server import serve
 from tests.tracker_store import create_tracker_store
 
@@ -110,16 +108,6 @@ def echo(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-async def manager_cookie(database_url: str) -> str:
-    engine = create_engine(database_url)
-    try:
-        async with transaction(session_factory(engine)) as db:
-            user = await create_user(db, "fuzz.reader", "correct horse battery staple", StaffRole.GESTIONNAIRE)
-            return await open_session(db, user)
-    finally:
-        await engine.dispose()
-
-
 @pytest.fixture(scope="module")
 def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     tmp: Path = tmp_path_factory.mktemp("fuzz-messages")
@@ -134,7 +122,7 @@ def live(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
     fake = FakeEngine()
     fake.reply = echo
     with serve(fake_app(app_settings, fake), log_level="critical") as url:
-        cookie = asyncio.run(manager_cookie(app_settings.database_url))
+        cookie = asyncio.run(manager_session(app_settings.database_url, "fuzz.reader"))
         yield Live(url, app_settings, fake, cookie)
 
 

@@ -24,29 +24,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
 
-from server.db.engine import create_engine, session_factory, transaction
 from server.db.migrate import upgrade
-from server.db.models import StaffRole
 from server.engine_client import EngineClient
 from server.main import create_app
 from server.settings import Settings
-from server.staff import COOKIE, create_user, open_session
-from tests.api.conftest import FakeEngine
+from server.staff import COOKIE
+from tests.api.conftest import FakeEngine, manager_session
 from tests.api.test_admin import seed
 from tests.tracker_store import create_tracker_store
 
 TOKEN = "test-token-0123456789abcdef"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
-
-
-async def manager_token(database_url: str) -> str:
-    engine = create_engine(database_url)
-    try:
-        async with transaction(session_factory(engine)) as db:
-            user = await create_user(db, "fuzz.manager", "correct horse battery staple", StaffRole.GESTIONNAIRE)
-            return await open_session(db, user)
-    finally:
-        await engine.dispose()
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +49,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Any, st
     )
     upgrade(app_settings.database_url)
     seed(app_settings)  # a ticket and a registration for the routes that read them
-    token = asyncio.run(manager_token(app_settings.database_url))
+    token = asyncio.run(manager_session(app_settings.database_url, "fuzz.manager"))
     fake = FakeEngine()
     engine = EngineClient(
         app_settings.engine_url, TOKEN, app_settings.action_server_url, transport=httpx.MockTransport(fake.handler)

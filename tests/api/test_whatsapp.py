@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from knowledge.messages import message
 from server.settings import Settings
 from tests import fake_graph as wa
-from tests.api.conftest import FakeEngine, app_client
+from tests.api.conftest import FakeEngine, api_settings, app_client
 from tests.fake_graph import FakeGraph, wait_until
 from tests.tracker_store import add_events
 
@@ -40,12 +40,9 @@ def graph() -> Iterator[FakeGraph]:
 
 @pytest.fixture
 def wa_settings(tmp_path: Path, graph: FakeGraph, tracker_db: Path) -> Settings:
-    return Settings(
-        database_url=f"sqlite:///{tmp_path / 'app.db'}",
+    return api_settings(
+        tmp_path,
         tracker_url=f"sqlite:///{tracker_db}",
-        engine_url="http://127.0.0.1:5005",
-        action_server_url="http://127.0.0.1:5055",
-        engine_token="test-token-0123456789abcdef",  # type: ignore[arg-type]
         whatsapp_base_url=graph.url,
         whatsapp_api_version=wa.API_VERSION,
         whatsapp_access_token=wa.ACCESS_TOKEN,  # type: ignore[arg-type]
