@@ -200,17 +200,12 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         assert self.words is not None and self.chars is not None and self.model is not None
         with self._model_storage.write_to(self._resource) as directory:
             meta = {
-                "words": self.words.vocabulary_,
-                "chars": self.chars.vocabulary_,
+                "words": {term: int(index) for term, index in self.words.vocabulary_.items()},
+                "chars": {term: int(index) for term, index in self.chars.vocabulary_.items()},
                 "classes": [str(c) for c in self.model.classes_],
                 "width": self.width,
             }
-            (Path(directory) / META_FILE).write_text(
-                json.dumps(
-                    {k: ({t: int(i) for t, i in v.items()} if isinstance(v, dict) else v) for k, v in meta.items()}
-                ),
-                encoding="utf-8",
-            )
+            (Path(directory) / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
             np.savez(
                 Path(directory) / WEIGHTS_FILE,
                 words_idf=self.words.idf_,
