@@ -51,6 +51,8 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
         if isinstance(e, ActionExecuted) and e.action_name and e.action_name != "action_listen"
     ]
     latest_intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+    # EmergencyGuard's decision on the latest message ({"intent", "category", "level", "source"}), if any.
+    emergency = tracker.latest_message.parse_data.get("emergency") if tracker.latest_message else None
     return {
         "slots_set": slots_set,
         "slots": tracker.current_slot_values(),
@@ -59,6 +61,7 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
         "requested_slot": tracker.get_slot("requested_slot"),
         "actions": actions,
         "intent": latest_intent,
+        "emergency": emergency if isinstance(emergency, dict) else None,
     }
 
 

@@ -247,7 +247,7 @@ def test_a_question_or_an_emergency_inside_the_form_then_it_resumes(stack: Stack
         talk.asks("telephone")
         assert talk.texts[-1] == fields["telephone"].ask
         talk.say("j'ai une douleur dans la poitrine et je n'arrive plus à respirer")
-        assert talk.last["topic"] == "urgence"
+        assert talk.last["topic"] == "urgence.vitale"
         assert all(number in talk.texts[0] for number in ("15", "112"))
         talk.asks("telephone")
         talk.say("0612345678")
