@@ -15,7 +15,8 @@ questions to an administration, read from ../shared when it is there; its test
 file is kept for the NLU benchmark) must not be answered with
 a knowledge topic; ``hors_sujet``, a clarification or the fallback are right.
 They are weighted so that they count as much as the held-out set in total.
-The result is saved in reports/thresholds.json; --write puts it in config.yml.
+The result is saved in reports/thresholds.json, with the same figures for the
+thresholds in config.yml (``in_config``); --write puts the best pair in config.yml.
 """
 
 from __future__ import annotations
@@ -127,6 +128,13 @@ def search(heldout: List[Tuple[Ranking, Set[str]]], negatives: List[Ranking]) ->
     return best
 
 
+def current_thresholds() -> Tuple[float, float]:
+    """The FallbackClassifier's (threshold, ambiguity_threshold) in config.yml."""
+    pipeline = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["pipeline"]
+    fallback = next(c for c in pipeline if c.get("name") == "FallbackClassifier")
+    return float(fallback["threshold"]), float(fallback["ambiguity_threshold"])
+
+
 def write_config(threshold: float, ambiguity: float) -> None:
     text = CONFIG.read_text(encoding="utf-8")
     head, tail = text.split("- name: FallbackClassifier", 1)
@@ -148,6 +156,7 @@ def main() -> int:
     heldout = [(parsed[i], expected_intents(m["topic"])) for i, m in enumerate(messages)]
     best = search(heldout, parsed[len(messages):])
     best.update(heldout_messages=len(messages), out_of_scope_messages=len(negatives_text))
+    best["in_config"] = outcome(heldout, parsed[len(messages) :], *current_thresholds())
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(best, indent=2), encoding="utf-8")
     print(json.dumps(best, indent=2))
