@@ -35,7 +35,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed $(ENGINE_VENV)/.installed node_modules/.installed
 	@echo "==> application database"
-	@$(PY) -m server.db.migrate
+	@$(PY) -m store.migrate
 	@scripts/train --if-changed
 
 train: $(ENGINE_VENV)/.installed
@@ -48,7 +48,7 @@ shell: setup
 	$(PY) -m server.shell
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check server actions knowledge evaluation benchmarks tests
+	$(VENV)/bin/ruff check store server actions knowledge evaluation benchmarks tests
 	$(VENV)/bin/mypy
 
 test: setup

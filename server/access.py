@@ -35,8 +35,8 @@ from server.api.access_schemas import (
     TranscriptLine,
     UnansweredExport,
 )
-from server.db.engine import create_engine
-from server.db.models import (
+from store.engine import create_engine
+from store.models import (
     ChatSession,
     ErasureRequest,
     Feedback,
@@ -48,7 +48,7 @@ from server.db.models import (
     UndeliveredMessage,
     WithdrawalNote,
 )
-from server.db.registrations import email_key
+from store.registrations import email_key
 
 logger = logging.getLogger(__name__)
 

@@ -17,13 +17,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
-from server.db.base import utcnow
-from server.db.engine import transaction
-from server.db.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered, UndeliveredMessage
 from server.engine_client import EngineClient, EngineUnavailable, Turn
 from server.erasure import TrackerEraser
 from server.notify import OutboxSender
 from server.ratelimit import RateLimits
+from store.base import utcnow
+from store.engine import transaction
+from store.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered, UndeliveredMessage
 
 logger = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from sqlalchemy import bindparam, delete, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from server.db.engine import create_engine, transaction
-from server.db.models import UndeliveredMessage
-from server.db.registrations import pending_erasures
+from store.engine import create_engine, transaction
+from store.models import UndeliveredMessage
+from store.registrations import pending_erasures
 
 logger = logging.getLogger(__name__)
 

@@ -21,8 +21,6 @@ from server.api.routes.pages import STATIC
 from server.channels import whatsapp
 from server.channels.webchat import SOCKET_PATH, WebchatChannel
 from server.chat import ChatService
-from server.db.engine import create_engine, session_factory, warn_if_pools_exceed_server
-from server.db.migrate import upgrade
 from server.engine_client import EngineClient
 from server.erasure import TrackerEraser
 from server.feedback import FeedbackService
@@ -31,6 +29,8 @@ from server.purge import RetentionJob
 from server.ratelimit import RateLimits
 from server.security import SecuredApp, require_utf8_body
 from server.settings import Settings, get_settings
+from store.engine import create_engine, session_factory, warn_if_pools_exceed_server
+from store.migrate import upgrade
 
 
 def _validation_detail(exc: RequestValidationError) -> str:
@@ -51,7 +51,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         get_knowledge()  # a broken content file fails here, naming file and field
         await anyio.to_thread.run_sync(upgrade, settings.database_url)
         db_engine = create_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
-        await warn_if_pools_exceed_server(db_engine, settings)
+        await warn_if_pools_exceed_server(
+            db_engine, settings.db_pool_size, settings.db_max_overflow, len(settings.engine_instance_urls())
+        )
         client = engine_client or EngineClient(
             settings.engine_instance_urls(),
             settings.require_engine_token(),

@@ -21,10 +21,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.base import utcnow
-from server.db.engine import transaction
-from server.db.models import NotificationState, OutboxMail, Ticket
 from server.settings import Settings
+from store.base import utcnow
+from store.engine import transaction
+from store.models import NotificationState, OutboxMail, Ticket
 
 logger = logging.getLogger(__name__)
 

@@ -28,9 +28,10 @@ from sqlalchemy import delete, or_, select, text
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.base import utcnow
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.models import (
+from server.settings import Settings, get_settings
+from store.base import utcnow
+from store.engine import create_engine, session_factory, transaction
+from store.models import (
     ChatSession,
     Feedback,
     NotificationState,
@@ -41,7 +42,6 @@ from server.db.models import (
     Unanswered,
     UndeliveredMessage,
 )
-from server.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 

@@ -116,7 +116,7 @@ def build_stack(settings: Settings) -> Stack:
             f"--credentials bot/credentials.yml --interface 127.0.0.1 --port {port}"
         )
     commands |= {
-        "actions": f"exec {sys.executable} -m rasa_sdk --actions actions --port {settings.action_port}",
+        "actions": f"exec {sys.executable} -m actions.serve --actions actions --port {settings.action_port}",
         "web": (
             f"exec {sys.executable} -m uvicorn --factory server.main:create_app "
             f"--host {settings.host} --port {settings.port} --no-access-log"

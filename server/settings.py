@@ -3,48 +3,38 @@
 from __future__ import annotations
 
 import functools
-from pathlib import Path
 from typing import Literal
 
 from limits import parse as parse_rate_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-ROOT = Path(__file__).resolve().parent.parent
+from store.settings import ROOT as ROOT
+from store.settings import StoreSettings, absolute_sqlite, env_file
+
 VAR_DIR = ROOT / "var"
 
 
-def _absolute_sqlite(url: str) -> str:
-    """``sqlite:///var/app.db`` is relative to the project root, not to the cwd."""
-    prefix, sep, path = url.partition(":///")
-    if not sep or not prefix.startswith("sqlite") or path.startswith("/") or path == ":memory:":
-        return url
-    return f"{prefix}:///{(ROOT / path).as_posix()}"
+class Settings(StoreSettings):
+    """The front door's settings; the store's (``DATABASE_URL``, pool sizes) are inherited.
 
+    ``get_settings`` reads the environment and the ``.env`` (``store.settings.env_file``);
+    ``Settings(...)`` built directly reads the environment only.
+    """
 
-class Settings(BaseSettings):
     #: hide_input_in_errors: an error at start never prints the values (secrets) it was given.
-    model_config = SettingsConfigDict(
-        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
-    )
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True)
 
     environment: Literal["development", "test", "production"] = "development"
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
 
-    #: The application database (SQLAlchemy URL); PostgreSQL with postgresql+psycopg://.
-    database_url: str = "sqlite:///var/app.db"
+    #: (DATABASE_URL, DB_POOL_SIZE, DB_MAX_OVERFLOW: see store.settings.StoreSettings.)
     #: Rasa's SQL tracker store (SQLAlchemy 1.4 URL, used by the engine).
     tracker_url: str = "sqlite:///var/tracker.db"
-
-    #: Connection pool of each of our SQLAlchemy engines (PostgreSQL; SQLite ignores them).  Every
-    #: process holding a pool (front door: 2, action server: 1, each engine: 1, see docs/deployment.md)
-    #: may open pool + overflow connections: keep the sum under PostgreSQL's max_connections.
-    db_pool_size: int = Field(default=5, ge=1)
-    db_max_overflow: int = Field(default=5, ge=0)
 
     engine_url: str = "http://127.0.0.1:5005"
     #: Several engine instances (JSON list of base URLs); empty: ENGINE_URL alone.  Each session goes
@@ -122,10 +112,10 @@ class Settings(BaseSettings):
     retention_interval_h: float = Field(default=24.0, ge=0)
     retention_start_delay_s: float = Field(default=300.0, ge=0)
 
-    @field_validator("database_url", "tracker_url")
+    @field_validator("tracker_url")
     @classmethod
-    def _resolve_sqlite(cls, value: str) -> str:
-        return _absolute_sqlite(value)
+    def _resolve_tracker_sqlite(cls, value: str) -> str:
+        return absolute_sqlite(value)
 
     @field_validator(
         "smtp_host",
@@ -282,4 +272,4 @@ def production_problems(settings: Settings) -> list[str]:
 
 @functools.cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())

@@ -11,8 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.base import utcnow
-from server.db.models import AuditEntry, StaffRole, StaffSession, StaffUser
+from store.base import utcnow
+from store.models import AuditEntry, StaffRole, StaffSession, StaffUser
 
 #: The cookie that carries a signed-in staff member's session token.
 COOKIE = "ps_staff"

@@ -1,13 +1,16 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.databases import database_url
 from tests.tracker_store import create_tracker_store
 
-# Tests never read a developer's .env or start with a missing token.
+# Tests never read a developer's .env (store.settings.env_file) or start with a missing token.
+os.environ["PARTENAIRES_ENV_FILE"] = ""
 os.environ.setdefault("ENGINE_TOKEN", "test-token-0123456789abcdef")
 
 
@@ -15,3 +18,10 @@ os.environ.setdefault("ENGINE_TOKEN", "test-token-0123456789abcdef")
 def tracker_db(tmp_path: Path) -> Path:
     """An empty tracker store (Rasa's ``events`` table) in the test's temporary directory."""
     return create_tracker_store(tmp_path / "tracker.db")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_database(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty application database: a SQLite file, then a fresh PostgreSQL database (skipped without a server)."""
+    with database_url(request.param, tmp_path) as url:
+        yield url

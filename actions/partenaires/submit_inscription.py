@@ -17,8 +17,8 @@ from actions.partenaires.form_kit import CANCELLED, DECLINED, FAILURES_SLOT, OUT
 from actions.partenaires.parsing import new_reference
 from actions.partenaires.validate_inscription import CONFIRMATION, CONSENT, CONSENT_AT, EXISTING, FORM, KEY
 from knowledge.partenaires import REGISTRATION_FIELDS, get_partners
-from server.db.engine import transaction
-from server.db.registrations import RegistrationData, save_registration
+from store.engine import transaction
+from store.registrations import RegistrationData, save_registration
 
 logger = logging.getLogger(__name__)
 

@@ -18,8 +18,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from actions.common.db import get_sessions
 from actions.partenaires.form_kit import CANCELLED, FAILURES_SLOT, OUTCOME_SLOT
 from knowledge.partenaires import WITHDRAWAL_FIELDS, get_partners
-from server.db.engine import transaction
-from server.db.registrations import withdraw
+from store.engine import transaction
+from store.registrations import withdraw
 
 logger = logging.getLogger(__name__)
 

@@ -28,7 +28,7 @@ from actions.partenaires.parsing import (
     parse_reference,
 )
 from knowledge.partenaires import REGISTRATION_FIELDS, FieldText, Option, get_partners
-from server.db.registrations import find_by_email, reference_matches_email
+from store.registrations import find_by_email, reference_matches_email
 
 FORM = "inscription_partenaire"
 CONSENT = "consentement"

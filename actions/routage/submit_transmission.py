@@ -30,9 +30,9 @@ from actions.routage.validate_transmission import (
     TYPE,
 )
 from knowledge.annuaire import get_directory, get_representatives
-from server.db.engine import transaction
-from server.db.models import Ticket
-from server.db.tickets import Mail, TicketData, save_ticket
+from store.engine import transaction
+from store.models import Ticket
+from store.tickets import Mail, TicketData, save_ticket
 
 logger = logging.getLogger(__name__)
 

@@ -290,7 +290,7 @@ def cmdline(pid: int) -> str:
 def role_of(command: str) -> str | None:
     if "rasa run" in command or "-m rasa run" in command:
         return "engine"
-    if "rasa_sdk" in command:
+    if "rasa_sdk" in command or "actions.serve" in command:
         return "actions"
     if "uvicorn" in command:
         return "front_door"

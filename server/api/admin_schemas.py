@@ -7,7 +7,7 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
 
-from server.db.models import RegistrationStatus, StaffRole, TicketStatus
+from store.models import RegistrationStatus, StaffRole, TicketStatus
 
 
 def _utc(value: dt.datetime) -> dt.datetime:

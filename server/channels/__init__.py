@@ -47,12 +47,12 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from knowledge.messages import message
 from server.api.schemas import ChatMessage, ChatResponse
 from server.chat import ChatService, clean_text
-from server.db.base import utcnow
-from server.db.engine import transaction
-from server.db.models import InboundMessage, InboundState
 from server.engine_client import EngineUnavailable
 from server.notify import backoff
 from server.ratelimit import RateLimited
+from store.base import utcnow
+from store.engine import transaction
+from store.models import InboundMessage, InboundState
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
-from server.db.models import StaffRole
 from server.settings import Settings
+from store.models import StaffRole
 from tests.api.conftest import FakeEngine, fake_app
 from tests.api.test_admin import PASSWORD, add_user
 from tests.live_server import serve

@@ -17,10 +17,10 @@ from server import access
 from server.api.access_schemas import AccessExport, ErasureDone, PersonRequest
 from server.api.routes.admin import ERRORS
 from server.api.schemas import ErrorResponse
-from server.db.base import utcnow
 from server.deps import AdminDbDep, ManagerDep, SettingsDep
 from server.erasure import TrackerEraser
 from server.staff import audit
+from store.base import utcnow
 
 router = APIRouter(prefix="/admin/api", tags=["admin"], responses=ERRORS)
 

@@ -36,8 +36,10 @@ from server.api.admin_schemas import (
     UnansweredRow,
 )
 from server.api.schemas import ErrorResponse
-from server.db.base import utcnow
-from server.db.models import (
+from server.deps import AdminDbDep, ManagerDep, StaffDep
+from server.staff import COOKIE, SESSION_HOURS, audit, authenticate, close_session, open_session
+from store.base import utcnow
+from store.models import (
     AuditEntry,
     OutboxMail,
     Registration,
@@ -48,8 +50,6 @@ from server.db.models import (
     TurnLog,
     Unanswered,
 )
-from server.deps import AdminDbDep, ManagerDep, StaffDep
-from server.staff import COOKIE, SESSION_HOURS, audit, authenticate, close_session, open_session
 
 ERRORS: dict[int | str, dict[str, object]] = {
     401: {"model": ErrorResponse},

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import OutboxMail, Ticket
+from store.models import OutboxMail, Ticket
 
 
 @dataclass(frozen=True)

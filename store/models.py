@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.base import Base, utcnow
+from store.base import Base, utcnow
 
 
 class ChatSession(Base):

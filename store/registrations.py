@@ -14,8 +14,8 @@ from typing import Literal
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.base import utcnow
-from server.db.models import ErasureRequest, Feedback, Registration, RegistrationStatus, Unanswered, WithdrawalNote
+from store.base import utcnow
+from store.models import ErasureRequest, Feedback, Registration, RegistrationStatus, Unanswered, WithdrawalNote
 
 
 @dataclass(frozen=True)
