@@ -23,7 +23,8 @@ from server.notify import OutboxSender
 from server.ratelimit import RateLimits
 from store.base import utcnow
 from store.engine import transaction
-from store.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered, UndeliveredMessage
+from store.erasure import erase
+from store.models import ChatSession, TurnLog, Unanswered, UndeliveredMessage
 
 logger = logging.getLogger(__name__)
 
@@ -193,7 +194,7 @@ class ChatService:
                 row.offered_payloads = list(payloads)
 
     async def forget(self, session_id: str) -> bool:
-        """Erase one conversation: its transcript in the engine, its ratings and unanswered messages.
+        """Erase one conversation (``store.erasure.erase``): its rows here, then its transcript in the engine.
 
         The statistics rows (``turn_log``: topic, no text) stay.  Returns False
         when the session is unknown.
@@ -204,11 +205,7 @@ class ChatService:
             row = await db.get(ChatSession, session_id)
             if row is None:
                 return False
-            await db.execute(delete(Feedback).where(Feedback.session_id == session_id))
-            await db.execute(delete(Unanswered).where(Unanswered.session_id == session_id))
-            await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id == session_id))
-            await db.delete(row)
-            db.add(ErasureRequest(sender_ids=[session_id]))
+            await erase(db, [session_id])
         if self._eraser is not None:
             await self._eraser.run_pending()
         return True

@@ -75,7 +75,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         app.state.feedback = FeedbackService(sessions)
         sending = asyncio.create_task(sender.run_forever(), name="outbox")
         receiving = whatsapp.start(app, sessions)
-        retention = asyncio.create_task(RetentionJob(settings, sessions).run_forever(), name="retention")
+        retention = asyncio.create_task(
+            RetentionJob(settings, sessions, events=eraser.events).run_forever(), name="retention"
+        )
         try:
             yield
         finally:

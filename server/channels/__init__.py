@@ -327,15 +327,7 @@ class InboundWorker:
         if len(text) > self._max_chars:
             return _notice(sid, message("message_too_long", limit=self._max_chars))
         if is_forget_request(text):
-            await self._chat.forget(sid)
-            async with transaction(self._sessions) as db:
-                await db.execute(
-                    delete(InboundMessage).where(
-                        InboundMessage.session_id == sid,
-                        InboundMessage.id != row.id,
-                        InboundMessage.state.in_(_FINISHED),
-                    )
-                )
+            await self._chat.forget(sid)  # with the channel's finished messages (store.erasure)
             return _notice(sid, message("channel_forgotten"))
         return await self._turn(text, sid)
 
