@@ -1,4 +1,4 @@
-"""``make evaluate``: the held-out set through the real stack; reports under reports/.
+"""``make evaluate``: both held-out sets (tidy and realistic) through the real stack; reports under reports/.
 
     python -m evaluation              start the stack on free ports, evaluate, stop it
     python -m evaluation --url URL    evaluate a running assistant
@@ -14,6 +14,13 @@ from pathlib import Path
 import httpx
 
 from evaluation.heldout import REPORTS, ask, load_heldout, score, summary, write_reports
+from evaluation.realistic import (
+    ask_realistic,
+    load_realistic,
+    realistic_summary,
+    score_realistic,
+    write_realistic_reports,
+)
 from evaluation.stack import start_stack, stop_stack
 
 
@@ -21,11 +28,19 @@ def evaluate(url: str, out: Path) -> bool:
     examples = load_heldout()
     with httpx.Client(timeout=30) as client:
         outcomes = ask(client, url, examples)
+        realistic = score_realistic(ask_realistic(client, url, load_realistic()))
     report = score(outcomes)
-    paths = write_reports(report, outcomes, out)
+    paths = write_reports(report, outcomes, out) + write_realistic_reports(realistic, out)
     print(summary(report))
+    print()
+    print(realistic_summary(realistic))
+    print()
+    print("| held-out set | messages | right at once | within one click | wrong |")
+    print("|---|---:|---:|---:|---:|")
+    for name, rates in (("tidy (heldout.yml)", report.rates), ("realistic (realistic.yml)", realistic.overall)):
+        print(f"| {name} | {rates.total} | {rates.right:.3f} | {rates.within_click:.3f} | {rates.wrong:.3f} |")
     print("reports:", ", ".join(str(p) for p in paths))
-    return report.passed
+    return report.passed and realistic.passed
 
 
 def main() -> int:

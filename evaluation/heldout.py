@@ -17,6 +17,8 @@ from typing import Any
 import httpx
 import yaml
 
+from evaluation.measures import Accepts, Answer, Rates, answer_of, verdict
+
 ROOT = Path(__file__).resolve().parents[1]
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
 REPORTS = ROOT / "reports"
@@ -38,6 +40,15 @@ class Outcome:
     expected: str
     predicted: str
     clarified: bool
+    #: The intents of the answer's buttons, its route and form (what one click could reach).
+    buttons: tuple[str, ...] = ()
+    route: str | None = None
+    form: str | None = None
+
+    @property
+    def answer(self) -> Answer:
+        topic = None if self.predicted == NO_TOPIC else self.predicted
+        return Answer(topic=topic, route=self.route, form=self.form, buttons=self.buttons)
 
 
 @dataclass
@@ -59,6 +70,8 @@ class Report:
     emergencies_missed: list[str]
     topics: list[TopicScore]
     confusions: list[tuple[str, str, int]]
+    #: Right at once, right within one click, wrong (see evaluation.measures).
+    rates: Rates = field(default_factory=lambda: Rates(0, 0.0, 0.0, 0.0))
 
     @property
     def passed(self) -> bool:
@@ -81,7 +94,18 @@ def ask(client: httpx.Client, url: str, examples: Iterable[Example]) -> list[Out
         response.raise_for_status()
         body = response.json()
         clarified = body.get("topic") is None and any(m.get("buttons") for m in body.get("messages", []))
-        outcomes.append(Outcome(example.text, example.topic, body.get("topic") or NO_TOPIC, clarified))
+        answer = answer_of(body)
+        outcomes.append(
+            Outcome(
+                example.text,
+                example.topic,
+                body.get("topic") or NO_TOPIC,
+                clarified,
+                buttons=answer.buttons,
+                route=answer.route,
+                form=answer.form,
+            )
+        )
     return outcomes
 
 
@@ -106,6 +130,7 @@ def score(outcomes: list[Outcome]) -> Report:
         emergencies_missed=[o.text for o in outcomes if o.expected == EMERGENCY and o.predicted != EMERGENCY],
         topics=topics,
         confusions=[(e, p, n) for (e, p), n in confusions.most_common()],
+        rates=Rates.of([verdict(o.answer, Accepts(topics=frozenset({o.expected}))) for o in outcomes]),
     )
 
 
@@ -114,6 +139,7 @@ def summary(report: Report) -> str:
         f"Held-out set: {report.total} messages through POST /api/chat",
         f"topic accuracy {report.accuracy:.3f} (gate {MIN_ACCURACY}), macro-F1 {report.macro_f1:.3f}, "
         f"clarifications {report.clarified}, emergencies missed {len(report.emergencies_missed)}",
+        f"as users feel it: {report.rates.line()}",
         "worst topics (F1, recall, support):",
         *(f"  {t.topic}: F1 {t.f1:.2f}, recall {t.recall:.2f}, n={t.support}" for t in report.worst()),
         "confusion pairs (expected -> answered: count):",
@@ -132,6 +158,7 @@ def write_reports(report: Report, outcomes: list[Outcome], out: Path = REPORTS) 
         "accuracy": report.accuracy,
         "macro_f1": report.macro_f1,
         "clarified": report.clarified,
+        "rates": asdict(report.rates),
         "passed": report.passed,
         "gate_min_accuracy": MIN_ACCURACY,
         "emergencies_missed": report.emergencies_missed,

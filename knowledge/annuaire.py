@@ -67,6 +67,8 @@ class RequestType(_Strict):
     intents: list[Text] = Field(default_factory=list)
     next: Text
     guarantees: Text | None = None
+    #: Said after the confirmation that the request was transmitted (what the transmission is not, deadlines).
+    after_saved: Text | None = None
 
 
 class RoutingMessages(_Strict):

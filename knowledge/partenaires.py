@@ -162,6 +162,9 @@ WITHDRAWAL_FIELDS = ("retrait_reference", "retrait_email")
 
 class Partners(_Strict):
     reviewed: dt.date
+    #: The partnership team and what follows a registration are hospital settings, not facts
+    #: from the sources: while True, the texts speak of them in the conditional.
+    example_values: bool
     words: Words
     buttons: Buttons
     registration: Registration

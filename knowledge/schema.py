@@ -74,7 +74,10 @@ class Entry(BaseModel):
     #: Plain French for patients, ending with a concrete next step.
     long: NonEmpty
     sources: list[Source] = Field(min_length=1)
+    #: The day the entry was last checked against its sources (honest: only what was checked).
     reviewed: dt.date
+    #: Who checked it, as a role (never a person's name), e.g. « équipe projet (relecture documentaire) ».
+    reviewed_by: NonEmpty | None = None
     related: list[NonEmpty] = Field(default_factory=list)
     aliases: list[NonEmpty] = Field(default_factory=list)
     profile: RoleProfile | None = None
@@ -84,6 +87,10 @@ class Entry(BaseModel):
     def intent(self) -> str:
         """The NLU intent that asks about this entry."""
         return intent_for(self.id)
+
+    def review_age_days(self, today: dt.date) -> int:
+        """Days since the last review."""
+        return (today - self.reviewed).days
 
     def source_line(self) -> str:
         return " ; ".join(source.cite() for source in self.sources)

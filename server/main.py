@@ -16,7 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.openapi import complete_schema
-from server.api.routes import access, admin, admin_pages, chat, feedback, glossaire, health, pages
+from server.api.routes import access, admin, admin_knowledge, admin_pages, chat, feedback, glossaire, health, pages
 from server.api.routes.pages import STATIC
 from server.channels import whatsapp
 from server.channels.webchat import SOCKET_PATH, WebchatChannel
@@ -124,6 +124,7 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
 
     app.include_router(chat.router)
     app.include_router(admin.router)
+    app.include_router(admin_knowledge.router)
     app.include_router(access.router)
     app.include_router(admin_pages.router)
     app.include_router(feedback.router)

@@ -123,6 +123,9 @@ class ActionSubmitTransmission(Action):
             return [SlotSet(CONFIRMATION, None), FollowupAction(FORM)]
         service = directory.services[service_id]
         text = texts.saved.format(name=service.name, reference=reference, response_time=service.response_time)
+        after_saved = directory.requests[request_id].after_saved
+        if after_saved:
+            text = f"{text}\n{after_saved}"
         guarantees = directory.requests[request_id].guarantees
         if guarantees:
             text = f"{text}\n{texts.guarantees.format(guarantees=guarantees)}"

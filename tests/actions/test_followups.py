@@ -66,7 +66,7 @@ def test_a_role_is_found_by_id_or_by_the_words_users_use(words: str, expected: s
 
 def test_every_role_has_a_profile_and_known_paths() -> None:
     kb = get_knowledge()
-    assert len(roles(kb)) == 12
+    assert len(roles(kb)) == 13
     for each in roles(kb):
         assert each.profile is not None, each.id
         assert each.profile.path is None or each.profile.path.startswith("parcours.")
@@ -104,13 +104,15 @@ async def test_a_role_named_now_wins_over_the_role_discussed_before(
 async def test_a_role_without_a_documented_path_says_so_with_its_training(
     dispatcher: CollectingDispatcher, make_tracker: TrackerFactory, domain: dict[str, Any]
 ) -> None:
-    msp = entry("role.mediateur_sante_pair")
-    assert msp.profile is not None and msp.profile.path is None
-    tracker = make_tracker("ask_followup_path", "comment devenir MSP ?", entities=[role("mediateur_sante_pair")])
+    witness = entry("role.patient_temoin")
+    assert witness.profile is not None and witness.profile.path is None
+    tracker = make_tracker(
+        "ask_followup_path", "comment devenir patient témoin ?", entities=[role("patient_temoin")]
+    )
     events = await ActionFollowupPath().run(dispatcher, tracker, domain)
-    assert events == [SlotSet("topic", msp.id)]
+    assert events == [SlotSet("topic", witness.id)]
     text = dispatcher.messages[0]["text"]
-    assert msp.title in text and msp.profile.training in text and "Source : " in text
+    assert witness.title in text and witness.profile.training in text and "Source : " in text
 
 
 async def test_how_to_become_it_without_context_offers_the_roles(
@@ -121,7 +123,7 @@ async def test_how_to_become_it_without_context_offers_the_roles(
     assert events == []
     [asked] = dispatcher.messages
     assert asked["text"] == message("ask_which_role")
-    assert len(asked["buttons"]) == 12
+    assert len(asked["buttons"]) == 13
     assert asked["buttons"][0]["payload"] == '/ask_followup_path{"role": "patient_partenaire"}'
 
 

@@ -126,6 +126,10 @@ async def test_a_confirmed_request_stores_one_ticket_and_one_mail(make_tracker: 
     reference = slots["route_ticket"]
     assert reference.startswith("TK-") and len(reference) == 13
     assert reference in first.messages[0]["text"] and "L1111-7" in first.messages[0]["text"]
+    # Transmitting is not yet the formal request; both legal deadlines run from its receipt.
+    said = first.messages[0]["text"]
+    assert "pas encore votre demande officielle" in said
+    assert "8 jours au plus tard" in said and "2 mois si les informations datent de plus de 5 ans" in said
     await ActionSubmitTransmission().run(CollectingDispatcher(), tracker, {})  # a repeated confirmation
     async with app_db() as db:
         assert (await db.execute(select(func.count(Ticket.id)))).scalar_one() == 1

@@ -119,7 +119,8 @@ def test_medical_advice_is_refused_with_who_to_ask(stack: Stack) -> None:
         body = stack.chat(client, "quelle dose de paracétamol je peux donner à mon fils de 8 ans ?")
     assert body["topic"] == "hors_sujet"
     text = body["messages"][0]["text"]
-    assert "116 117" in text and "médecin" in text
+    # 116 117 (on-call care) is not checked for this territory: the refusal does not give it.
+    assert "116 117" not in text and "médecin" in text
 
 
 def test_an_answer_can_be_rated_and_the_rating_is_stored(stack: Stack) -> None:

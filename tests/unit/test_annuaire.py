@@ -27,6 +27,8 @@ EXPECTED = {
     "eloge": "relations_usagers",
     "dossier_medical": "relations_usagers",
     "mediation": "relations_usagers",
+    # A bill: the relations-usagers service says where to ask, or takes the contestation.
+    "facture": "relations_usagers",
     "parler_ru": "representants_usagers",
     "programme_etp": "utep",
     "association": "maison_des_usagers",
@@ -42,6 +44,8 @@ def test_every_request_type_goes_to_its_service() -> None:
     assert request_for(topic="droit.reclamation") == "reclamation"
     assert request_for(topic="droit.dossier_medical") == "dossier_medical"
     assert request_for(intent="demande_eloge") == "eloge"
+    assert request_for(topic="situation.mauvaise_experience") == "reclamation"
+    assert request_for(topic="situation.facture") == "facture"
     assert request_for(topic="role.patient_expert") is None
 
 
