@@ -118,7 +118,11 @@ def test_a_full_registration_saves_exactly_what_was_confirmed(stack: Stack) -> N
     assert (row["telephone"], row["profil"]) == ("+33612345678", "les_deux")
     assert row["domaines"] == '["formation_professionnels", "recherche"]'
     assert (row["experience"], row["disponibilites"]) == (None, "le mardi après-midi")
-    assert (row["status"], row["channel"], row["consent_notice_version"]) == ("nouvelle", "api", registration.notice.version)
+    assert (row["status"], row["channel"], row["consent_notice_version"]) == (
+        "nouvelle",
+        "api",
+        registration.notice.version,
+    )
     assert row["consent_at"] and row["session_ids"] == f'["{talk.session_id}"]'
     # No copy of the data in the logs.
     log = stack.log.read_text(errors="replace")
