@@ -48,7 +48,7 @@ shell: setup
 	$(PY) -m server.shell
 
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check store server actions knowledge evaluation benchmarks tests
+	$(VENV)/bin/ruff check contract store server actions knowledge evaluation benchmarks tests
 	$(VENV)/bin/mypy
 
 test: setup

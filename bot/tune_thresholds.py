@@ -30,6 +30,8 @@ from typing import Any, Dict, List, Set, Tuple
 
 import yaml
 
+from contract import Intent
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "partenaires-sante.tar.gz"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -56,7 +58,7 @@ async def rankings(texts: list[str]) -> list[list[tuple[str, float]]]:
     for text in texts:
         result = await agent.parse_message(text)
         ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking", [])]
-        parsed.append([(name, conf) for name, conf in ranking if name != "nlu_fallback"])
+        parsed.append([(name, conf) for name, conf in ranking if name != Intent.FALLBACK])
     return parsed
 
 

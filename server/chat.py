@@ -14,6 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contract import Effect, Intent, Slot, TurnState
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
@@ -67,27 +68,22 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
         elif buttons and messages:
             messages[-1].buttons.extend(buttons)
     slots = turn.slots
-    topic = turn.slots_set.get("topic") if "topic" in turn.slots_set else None
+    topic = turn.slots_set.get(Slot.TOPIC) if Slot.TOPIC in turn.slots_set else None
     route = None
-    if slots.get("route_service"):
+    if slots.get(Slot.ROUTE_SERVICE):
         route = Route(
-            service=str(slots["route_service"]), ticket=slots.get("route_ticket"), ru=slots.get("route_ru")
+            service=str(slots[Slot.ROUTE_SERVICE]),
+            ticket=slots.get(Slot.ROUTE_TICKET),
+            ru=slots.get(Slot.ROUTE_RU),
         )
     form = None
-    active_loop = turn.state.get("active_loop")
-    if active_loop:
-        form = FormState(name=str(active_loop), requested_slot=turn.state.get("requested_slot"))
+    if turn.state.active_loop:
+        form = FormState(name=turn.state.active_loop, requested_slot=turn.state.requested_slot)
     return ChatResponse(session_id=session_id, messages=messages, topic=topic, route=route, form=form)
 
 
-#: The knowledge entry said at once when the user's message signals an emergency.
-EMERGENCY = "urgence"
-#: The intent of a message the understanding was not sure about.
-FALLBACK_INTENT = "nlu_fallback"
-#: The action that erases a registration and queues its conversations for erasure.
-WITHDRAWAL_ACTION = "action_submit_retrait"
-#: The action that stores a ticket and queues its e-mail.
-TRANSMISSION_ACTION = "action_submit_transmission"
+#: The knowledge entry said at once when the user's message signals an emergency (the intent's name).
+EMERGENCY = Intent.EMERGENCY
 
 
 def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatResponse:
@@ -216,7 +212,7 @@ class ChatService:
         channel: str,
         text: str,
         response: ChatResponse,
-        state: dict[str, Any],
+        state: TurnState,
         *,
         delivered: bool = False,
     ) -> None:
@@ -227,8 +223,8 @@ class ChatService:
         answer to a form (a name, an address), which is personal data.
         """
         payloads = [b.payload for m in response.messages for b in m.buttons]
-        in_form = bool(state.get("form_at_start") or state.get("active_loop"))
-        fallback = state.get("intent") == FALLBACK_INTENT
+        in_form = state.in_form
+        fallback = state.intent == Intent.FALLBACK
         async with transaction(self._sessions) as db:
             row = await db.get(ChatSession, session_id)
             if row is not None:
@@ -304,24 +300,23 @@ class ChatService:
                 # Nothing said: a custom action or a form's validation failed, which Rasa hides.
                 health = await self._engine.action_server_health()
                 if health["status"] != "ok":
-                    in_form = bool(turn.state.get("form_at_start") or turn.state.get("active_loop"))
-                    raise EngineUnavailable("actions", health.get("error", "down"), in_form=in_form)
+                    raise EngineUnavailable("actions", health.get("error", "down"), in_form=turn.state.in_form)
         except EngineUnavailable as exc:
             exc.session_id = sid
             if keep_undelivered:
                 await self._keep_undelivered(sid, channel, text, exc.component)
             raise
-        response = ensure_emergency_answer(to_api(turn, sid), turn.state.get("intent"))
+        response = ensure_emergency_answer(to_api(turn, sid), turn.state.intent)
         if self._limits is not None:
-            await self._limits.after_turn(sid, client or sid, at_summary, response.form, turn.state.get("actions", []))
+            await self._limits.after_turn(sid, client or sid, at_summary, turn.state)
         try:
             await self._record_turn(sid, channel, text, response, turn.state, delivered=keep_undelivered)
         except SQLAlchemyError as exc:
             # The engine has handled the turn (a registration may be saved): the answer is still given.
             logger.error("chat: the turn could not be recorded (%s)", type(exc).__name__)
-        if self._eraser is not None and WITHDRAWAL_ACTION in turn.state.get("actions", []):
+        if self._eraser is not None and turn.state.did(Effect.REGISTRATION_WITHDRAWN):
             # The engine has saved this turn: its events can now be erased with the others.
             await self._eraser.run_pending()
-        if self._outbox is not None and TRANSMISSION_ACTION in turn.state.get("actions", []):
+        if self._outbox is not None and turn.state.did(Effect.TICKET_CREATED):
             self._outbox.wake()  # send the new ticket's e-mail now rather than at the next poll
         return response

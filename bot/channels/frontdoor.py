@@ -23,6 +23,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from contract import Slot, TurnState
+
 logger = logging.getLogger(__name__)
 
 MIN_TOKEN_LENGTH = 16
@@ -31,7 +33,10 @@ MAX_SENDER_LENGTH = 128
 
 
 def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
-    """What happened since the latest user message, plus the form state."""
+    """What happened since the latest user message, plus the form state: ``contract.TurnState`` as JSON.
+
+    ``effects`` are what the actions said they did (the slot ``effects``, set in this turn).
+    """
     events = list(tracker.events)
     start = 0
     for index in range(len(events) - 1, -1, -1):
@@ -51,15 +56,17 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
         if isinstance(e, ActionExecuted) and e.action_name and e.action_name != "action_listen"
     ]
     latest_intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
-    return {
-        "slots_set": slots_set,
-        "slots": tracker.current_slot_values(),
-        "active_loop": tracker.active_loop_name,
-        "form_at_start": form_at_start,
-        "requested_slot": tracker.get_slot("requested_slot"),
-        "actions": actions,
-        "intent": latest_intent,
-    }
+    effects = slots_set.get(Slot.EFFECTS)
+    return TurnState(
+        slots_set=slots_set,
+        slots=tracker.current_slot_values(),
+        active_loop=tracker.active_loop_name,
+        form_at_start=form_at_start,
+        requested_slot=tracker.get_slot(Slot.REQUESTED_SLOT),
+        actions=actions,
+        intent=latest_intent,
+        effects=[str(e) for e in effects] if isinstance(effects, list) else [],
+    ).to_dict()
 
 
 #: A tracker-store error younger than this makes the engine report itself degraded.

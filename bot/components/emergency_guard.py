@@ -37,6 +37,8 @@ from rasa.shared.nlu.constants import INTENT, INTENT_NAME_KEY, INTENT_RANKING_KE
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from contract import Intent
+
 ROOT = Path(__file__).resolve().parents[2]
 #: Message attribute naming the pattern that fired (for logs and tests).
 MATCHED_KEY = "emergency_pattern"
@@ -84,7 +86,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
-        return {"patterns": "bot/components/emergency_patterns.yml", "intent": "urgence"}
+        return {"patterns": "bot/components/emergency_patterns.yml", "intent": Intent.EMERGENCY}
 
     def __init__(self, config: Dict[Text, Any], patterns: List[Tuple[str, Pattern[str]]]) -> None:
         self.component_config = config

@@ -150,13 +150,18 @@ class FormEngine:
     def reply(self, body: dict[str, Any]) -> dict[str, Any]:
         text = body["message"]
         if text == "/affirm":  # the confirmation: the form ends and saves
-            state = {"active_loop": None, "requested_slot": None, "actions": [self.submit, "action_listen"]}
+            state = {
+                "active_loop": None,
+                "requested_slot": None,
+                "actions": [self.submit, "action_listen"],
+                "effects": ["submission"],
+            }
             messages = [{"text": "Merci, votre référence : PP-XXXXXXXXXX."}]
         elif text == "email":  # a question of the form, before its summary
             state = {"active_loop": self.form, "requested_slot": "email", "actions": []}
             messages = [{"text": "Votre e-mail ?"}]
         elif text == "annuler":
-            state = {"active_loop": None, "requested_slot": None, "actions": [self.submit]}
+            state = {"active_loop": None, "requested_slot": None, "actions": [self.submit], "effects": ["submission"]}
             messages = [{"text": "Rien n'a été enregistré."}]
         else:  # the summary
             state = {"active_loop": self.form, "requested_slot": self.summary, "actions": []}
@@ -205,7 +210,7 @@ def test_only_the_answer_to_a_summary_counts(forms: TestClient, fake_engine: Fak
     # The submit action without a summary before (not a confirmation) is not counted either.
     fake_engine.reply = lambda body: {
         "messages": [{"text": "ok"}],
-        "state": {"slots": {}, "slots_set": {}, "actions": [engine.submit]},
+        "state": {"slots": {}, "slots_set": {}, "actions": [engine.submit], "effects": ["submission"]},
     }
     for _ in range(3):
         assert say(forms, "non").status_code == 200
