@@ -91,7 +91,8 @@ class TurnState:
     ``active_loop``: the form running after the turn, ``form_at_start`` the one
     the user's message answered; ``requested_slot``: the form's question;
     ``actions``: the actions that ran (for diagnostics and statistics only);
-    ``intent``: the user message's intent; ``effects``: see ``Effect``;
+    ``intent``: the user message's intent; ``effects``: see ``Effect``; ``emergency``: the
+    emergency guard's decision on the message (``{"intent", "category", "level", "source"}``);
     ``tracker_store``: the engine's tracker-store status.
     """
 
@@ -103,6 +104,7 @@ class TurnState:
     actions: list[str] = field(default_factory=list)
     intent: str | None = None
     effects: list[str] = field(default_factory=list)
+    emergency: dict[str, Any] | None = None
     tracker_store: dict[str, Any] | None = None
 
     @classmethod
@@ -119,6 +121,7 @@ class TurnState:
             actions=_strings(data.get("actions")),
             intent=_text(data.get("intent")),
             effects=_strings(data.get("effects")),
+            emergency=_dict(data.get("emergency")) if isinstance(data.get("emergency"), Mapping) else None,
             tracker_store=_dict(store) if isinstance(store, Mapping) else None,
         )
 

@@ -100,7 +100,7 @@ def ask(client: httpx.Client, url: str, examples: Iterable[Example]) -> list[Out
             Outcome(
                 example.text,
                 example.topic,
-                body.get("topic") or NO_TOPIC,
+                answer.topic or NO_TOPIC,
                 clarified,
                 buttons=answer.buttons,
                 route=answer.route,

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
+from contract import Intent
 from knowledge.annuaire import get_directory
 from knowledge.schema import intent_for
 
@@ -55,6 +56,11 @@ def button_intent(payload: str) -> str:
     return payload.removeprefix("/").split("{", 1)[0].strip()
 
 
+def measured_topic(topic: str | None) -> str | None:
+    """An emergency category's answer (``urgence.suicide``…) counts as the emergency answer ``urgence``."""
+    return Intent.EMERGENCY if topic and topic.startswith(Intent.EMERGENCY + ".") else topic
+
+
 def answer_of(body: dict[str, Any]) -> Answer:
     """The chat API's answer (``POST /api/chat``) as the measures read it."""
     route = body.get("route") or {}
@@ -65,7 +71,7 @@ def answer_of(body: dict[str, Any]) -> Answer:
         for button in message.get("buttons") or []
     ]
     return Answer(
-        topic=body.get("topic") or None,
+        topic=measured_topic(body.get("topic")) or None,
         route=route.get("service") or None,
         form=form.get("name") or None,
         buttons=tuple(button_intent(p) for p in payloads if p.startswith("/")),

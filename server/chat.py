@@ -86,21 +86,41 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
 EMERGENCY = Intent.EMERGENCY
 
 
-def ensure_emergency_answer(response: ChatResponse, intent: str | None) -> ChatResponse:
-    """An emergency gets its numbers in any state.
+def is_emergency_intent(intent: str | None) -> bool:
+    """``urgence`` (the numbers) or ``urgence_<category>`` (bot/components/emergency_guard.py)."""
+    return bool(intent) and (intent == EMERGENCY or str(intent).startswith(EMERGENCY + "_"))
 
-    The dialogue answers ``urgence`` itself; when something else took the turn
-    (a form that read the message as a field value, say), the numbers are put
-    first and the rest of the turn, form included, is kept so the user can resume.
+
+def ensure_emergency_answer(
+    response: ChatResponse, intent: str | None, emergency: dict[str, Any] | None = None
+) -> ChatResponse:
+    """An emergency gets its category's numbers first, in any state.
+
+    ``intent``: the understood intent; ``emergency``: the emergency guard's
+    decision (``{"intent", "category", "level", "source"}``).  The dialogue
+    answers an emergency intent itself; when something else took the turn (a
+    form that read the message as a field value, say), the category's answer is
+    put first and the rest of the turn, form included, is kept so the user can
+    resume.  A *possible* emergency keeps its normal answer and topic, with the
+    category's numbers first.
     """
-    if intent != EMERGENCY or response.topic == EMERGENCY:
+    knowledge = get_knowledge()
+    alarm = emergency if isinstance(emergency, dict) else {}
+    if is_emergency_intent(intent):
+        entry, possible = knowledge.for_intent(intent), False
+    elif alarm.get("level") in ("certain", "possible") and is_emergency_intent(str(alarm.get("intent"))):
+        entry, possible = knowledge.for_intent(str(alarm.get("intent"))), True
+    else:
         return response
-    entry = get_knowledge().get(EMERGENCY)
-    if entry is None:
+    entry = entry or knowledge.get(EMERGENCY)
+    if entry is None or response.topic == entry.id:
         return response
     text = message("answer_long", answer=entry.long, sources=entry.source_line())
+    if response.messages and response.messages[0].text == text:
+        return response
     response.messages.insert(0, ChatMessage(text=text))
-    response.topic = EMERGENCY
+    if not possible:
+        response.topic = entry.id
     return response
 
 
@@ -306,7 +326,7 @@ class ChatService:
             if keep_undelivered:
                 await self._keep_undelivered(sid, channel, text, exc.component)
             raise
-        response = ensure_emergency_answer(to_api(turn, sid), turn.state.intent)
+        response = ensure_emergency_answer(to_api(turn, sid), turn.state.intent, turn.state.emergency)
         if self._limits is not None:
             await self._limits.after_turn(sid, client or sid, at_summary, turn.state)
         try:

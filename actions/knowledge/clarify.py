@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge.answer import answer
 from actions.knowledge.roles import normalise
 from actions.routage.offer import capitalised
+from contract import Intent
 from knowledge.annuaire import get_directory
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
@@ -36,6 +37,14 @@ MIN_CANDIDATE_CONFIDENCE = 0.1
 COMPLAINT_INTENTS = ("situation_mauvaise_experience", "droit_reclamation")
 COMPLAINT_ENTRY = "situation.mauvaise_experience"
 MIN_COMPLAINT_CONFIDENCE = 0.05
+#: Never offered as a button: an emergency is answered at once or not at all (EmergencyGuard),
+#: and neither medical advice nor distress is a topic to pick from a menu.
+NEVER_OFFERED = ("hors_sujet", "soutien_detresse")
+EMERGENCY_PREFIX = Intent.EMERGENCY
+
+
+def offerable(intent: str) -> bool:
+    return intent not in NEVER_OFFERED and intent != EMERGENCY_PREFIX and not intent.startswith(EMERGENCY_PREFIX + "_")
 
 
 def ranking(tracker: Tracker) -> list[tuple[str, float]]:
@@ -61,7 +70,7 @@ def candidates(tracker: Tracker) -> list[tuple[str, str]]:
     requests = request_titles()
     found: list[tuple[str, str]] = []
     for name, confidence in ranking(tracker):
-        if confidence < MIN_CANDIDATE_CONFIDENCE:
+        if confidence < MIN_CANDIDATE_CONFIDENCE or not offerable(name):
             continue
         entry = kb.for_intent(name)
         title = entry.title if entry is not None else requests.get(name)

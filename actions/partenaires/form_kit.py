@@ -76,9 +76,14 @@ def said(tracker: Tracker) -> Said:
     )
 
 
+def is_emergency(message: Said) -> bool:
+    """``urgence`` or one of its categories (``urgence_suicide``…, forced by EmergencyGuard)."""
+    return bool(message.intent) and (message.intent == EMERGENCY or str(message.intent).startswith(EMERGENCY + "_"))
+
+
 def is_question(message: Said) -> bool:
     """A question about a topic the assistant answers, asked instead of an answer."""
-    if message.intent == EMERGENCY:
+    if is_emergency(message):
         return True
     if message.confidence < MIN_CONFIDENCE:
         return False
@@ -226,7 +231,7 @@ class FormValidator(Action):
         words = get_partners().words
         if message.is_intent("annuler") or matches_phrase(message.text, words.stop):
             return [SlotSet(OUTCOME_SLOT, CANCELLED), SlotSet(REQUESTED_SLOT, None)]
-        if message.intent == EMERGENCY:
+        if is_emergency(message):
             return []  # rejected: the emergency answer comes first, then this question again
         corrected = self.correction(message, tracker)
         if corrected:

@@ -56,6 +56,8 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
         if isinstance(e, ActionExecuted) and e.action_name and e.action_name != "action_listen"
     ]
     latest_intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
+    # EmergencyGuard's decision on the latest message ({"intent", "category", "level", "source"}), if any.
+    emergency = tracker.latest_message.parse_data.get("emergency") if tracker.latest_message else None
     effects = slots_set.get(Slot.EFFECTS)
     return TurnState(
         slots_set=slots_set,
@@ -65,6 +67,7 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
         requested_slot=tracker.get_slot(Slot.REQUESTED_SLOT),
         actions=actions,
         intent=latest_intent,
+        emergency=emergency if isinstance(emergency, dict) else None,
         effects=[str(e) for e in effects] if isinstance(effects, list) else [],
     ).to_dict()
 

@@ -106,7 +106,7 @@ def test_an_emergency_gets_the_numbers_at_once_and_the_conversation_goes_on(stac
         first = stack.chat(client, "c'est quoi la personne de confiance ?")
         sid = first["session_id"]
         urgent = stack.chat(client, "j'ai envie d'en finir, je ne veux plus vivre", sid)
-        assert urgent["topic"] == "urgence"
+        assert urgent["topic"] == "urgence.suicide"
         text = urgent["messages"][0]["text"]
         assert all(number in text for number in ("15", "112", "114", "3114"))
         after = stack.chat(client, "et les directives anticipées ?", sid)

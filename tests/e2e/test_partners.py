@@ -118,11 +118,8 @@ def test_a_full_registration_saves_exactly_what_was_confirmed(stack: Stack) -> N
     assert (row["telephone"], row["profil"]) == ("+33612345678", "les_deux")
     assert row["domaines"] == '["formation_professionnels", "recherche"]'
     assert (row["experience"], row["disponibilites"]) == (None, "le mardi après-midi")
-    assert (row["status"], row["channel"], row["consent_notice_version"]) == (
-        "nouvelle",
-        "api",
-        registration.notice.version,
-    )
+    expected = ("nouvelle", "api", registration.notice.version)
+    assert (row["status"], row["channel"], row["consent_notice_version"]) == expected
     assert row["consent_at"] and row["session_ids"] == f'["{talk.session_id}"]'
     # No copy of the data in the logs.
     log = stack.log.read_text(errors="replace")
@@ -250,7 +247,7 @@ def test_a_question_or_an_emergency_inside_the_form_then_it_resumes(stack: Stack
         talk.asks("telephone")
         assert talk.texts[-1] == fields["telephone"].ask
         talk.say("j'ai une douleur dans la poitrine et je n'arrive plus à respirer")
-        assert talk.last["topic"] == "urgence"
+        assert talk.last["topic"] == "urgence.vitale"
         assert all(number in talk.texts[0] for number in ("15", "112"))
         talk.asks("telephone")
         talk.say("0612345678")

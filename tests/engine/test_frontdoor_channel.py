@@ -60,6 +60,14 @@ def test_turn_state_reports_only_the_slots_set_since_the_last_user_message() -> 
     assert state["intent"] == "greet"
 
 
+def test_turn_state_reports_the_emergency_guard_decision() -> None:
+    alarm = {"intent": "urgence_incendie", "category": "incendie", "level": "possible", "source": "model"}
+    parse = {"intent": {"name": "greet", "confidence": 0.9}, "emergency": alarm}
+    t = tracker(ActionExecuted("action_listen"), UserUttered("ça sent le brûlé", parse["intent"], parse_data=parse))
+    assert turn_state(t)["emergency"] == alarm
+    assert turn_state(tracker(ActionExecuted("action_listen"), UserUttered("bonjour")))["emergency"] is None
+
+
 def test_turn_state_reports_the_active_form_and_requested_slot() -> None:
     t = tracker(
         ActionExecuted("action_listen"),

@@ -51,7 +51,8 @@ def test_the_heldout_set_covers_every_topic_five_times_and_more_emergencies() ->
     examples = load_heldout(HELDOUT)
     counts = Counter(e.topic for e in examples)
     kb = get_knowledge()
-    assert set(counts) == {entry.id for entry in kb}
+    # The emergency categories (urgence.*) are measured by tests/nlu/safety_emergencies.yml (tests/e2e/test_safety.py).
+    assert set(counts) == {entry.id for entry in kb if not entry.id.startswith("urgence.")}
     assert all(n >= 5 for n in counts.values()), counts
     assert len(examples) >= 250
     assert counts["urgence"] >= 20

@@ -115,3 +115,11 @@ def test_no_heldout_request_is_in_the_training_data() -> None:
     assert len(requests) >= 6 * 9
     leaked = [request["text"] for request in requests if plain(request["text"]) in trained]
     assert leaked == []
+
+
+@pytest.mark.parametrize("name", ["safety_emergencies.yml", "safety_lookalikes.yml", "safety_advice.yml"])
+def test_no_heldout_safety_message_is_in_the_training_data(name: str) -> None:
+    trained = {plain(line) for lines in nlu_examples().values() for line in lines}
+    messages = yaml.safe_load((ROOT / "tests" / "nlu" / name).read_text(encoding="utf-8"))["messages"]
+    leaked = [m["text"] for m in messages if plain(m["text"]) in trained]
+    assert leaked == []
