@@ -171,6 +171,9 @@ class OutboxMail(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The sender (one per front-door process) that is sending it, until when: no other takes it meanwhile.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class StaffRole(enum.StrEnum):
