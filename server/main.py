@@ -19,7 +19,6 @@ from server.api.openapi import complete_schema
 from server.api.routes import access, admin, admin_knowledge, admin_pages, chat, feedback, glossaire, health, pages
 from server.api.routes.pages import STATIC
 from server.channels import whatsapp
-from server.channels.webchat import SOCKET_PATH, WebchatChannel
 from server.chat import ChatService
 from server.engine_client import EngineClient
 from server.erasure import TrackerEraser
@@ -29,6 +28,7 @@ from server.purge import RetentionJob
 from server.ratelimit import RateLimits
 from server.security import SecuredApp, require_utf8_body
 from server.settings import Settings, get_settings
+from server.widget import SOCKET_PATH, WebchatChannel
 from store.engine import create_engine, session_factory, warn_if_pools_exceed_server
 from store.migrate import upgrade
 

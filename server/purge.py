@@ -47,7 +47,7 @@ from store.tracker_events import TrackerEvents
 logger = logging.getLogger(__name__)
 
 #: Tables the purge empties of what is past retention (with ``inbound_messages``, purged by its channel's
-#: worker after ``server.channels.KEEP_DONE``).  See ``store.erasure.KEPT`` for what stays, and why.
+#: worker after ``server.channels.inbound.KEEP_DONE``).  See ``store.erasure.KEPT`` for what stays, and why.
 PURGED_TABLES = frozenset(
     {"chat_sessions", "feedback", "unanswered", "undelivered_messages", "outbox", "tickets", "ticket_notes"}
 )

@@ -280,7 +280,7 @@ class InboundMessage(Base):
     Nothing here is in clear: the sender is a keyed hash (the session id), the
     message id a keyed hash too (it is the de-duplication of the platform's
     retries), and the number to answer, the text and the replies are sealed
-    (``server.channels.seal``) and cleared as soon as they are no longer needed.
+    (``server.channels.sealing.seal``) and cleared as soon as they are no longer needed.
     """
 
     __tablename__ = "inbound_messages"

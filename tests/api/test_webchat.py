@@ -19,9 +19,9 @@ from playwright.sync_api import sync_playwright
 
 from knowledge.messages import message
 from knowledge.webchat import get_webchat
-from server.channels.webchat import INIT_PAYLOAD
 from server.chat import TEXT_GUARD
 from server.settings import Settings
+from server.widget import INIT_PAYLOAD
 from tests.api.conftest import FakeEngine, app_client, fake_app
 from tests.live_server import serve
 from tests.tracker_store import add_events
