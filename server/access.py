@@ -35,6 +35,7 @@ from server.api.access_schemas import (
     TranscriptLine,
     UnansweredExport,
 )
+from server.backoffice import registration_row, ticket_detail
 from store import erasure
 from store.models import (
     Feedback,
@@ -89,8 +90,6 @@ async def transcripts(events: TrackerEvents, session_ids: list[str]) -> dict[str
 
 
 async def export(db: AsyncSession, events: TrackerEvents, email: str, held: Held) -> AccessExport:
-    from server.api.routes.admin import registration_row, ticket_detail
-
     lines = await transcripts(events, held.session_ids)
     feedback = (
         (await db.execute(select(Feedback).where(Feedback.session_id.in_(held.session_ids)).order_by(Feedback.id)))

@@ -16,7 +16,20 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.openapi import complete_schema
-from server.api.routes import access, admin, admin_knowledge, admin_pages, chat, feedback, glossaire, health, pages
+from server.api.routes import (
+    access,
+    admin,
+    admin_knowledge,
+    admin_pages,
+    admin_registrations,
+    admin_reports,
+    admin_tickets,
+    chat,
+    feedback,
+    glossaire,
+    health,
+    pages,
+)
 from server.api.routes.pages import STATIC
 from server.channels import whatsapp
 from server.chat import ChatService
@@ -124,6 +137,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
 
     app.include_router(chat.router)
     app.include_router(admin.router)
+    app.include_router(admin_tickets.router)
+    app.include_router(admin_registrations.router)
+    app.include_router(admin_reports.router)
     app.include_router(admin_knowledge.router)
     app.include_router(access.router)
     app.include_router(admin_pages.router)
