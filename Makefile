@@ -45,7 +45,7 @@ run: setup
 	$(PY) -m server.launcher
 
 shell: setup
-	$(PY) -m server.shell
+	$(PY) -m server.shell $(if $(MODE),--mode $(MODE))
 
 lint: $(VENV)/.installed
 	$(VENV)/bin/ruff check contract store server actions knowledge evaluation benchmarks tests

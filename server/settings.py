@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import functools
+from pathlib import Path
 from typing import Literal
 
 from limits import parse as parse_rate_limit
 from pydantic import Field, SecretStr, field_validator, model_validator
-from pydantic_settings import SettingsConfigDict
+from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -17,22 +18,14 @@ from store.settings import StoreSettings, absolute_sqlite, env_file
 VAR_DIR = ROOT / "var"
 
 
-class Settings(StoreSettings):
-    """The front door's settings; the store's (``DATABASE_URL``, pool sizes) are inherited.
-
-    ``get_settings`` reads the environment and the ``.env`` (``store.settings.env_file``);
-    ``Settings(...)`` built directly reads the environment only.
-    """
-
+class _Group(BaseSettings):
     #: hide_input_in_errors: an error at start never prints the values (secrets) it was given.
     model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True)
 
-    environment: Literal["development", "test", "production"] = "development"
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+class EngineSettings(_Group):
+    """The engine (Rasa) and the action server: where they listen, how the front door reaches them."""
 
-    #: (DATABASE_URL, DB_POOL_SIZE, DB_MAX_OVERFLOW: see store.settings.StoreSettings.)
     #: Rasa's SQL tracker store (SQLAlchemy 1.4 URL, used by the engine).
     tracker_url: str = "sqlite:///var/tracker.db"
 
@@ -52,11 +45,12 @@ class Settings(StoreSettings):
     action_server_url: str = "http://127.0.0.1:5055"
     action_port: int = Field(default=5055, ge=1, le=65535)
 
-    max_message_chars: int = Field(default=1000, ge=1)
+    #: The engine's environment (Python 3.10, Rasa), used by the launcher.
+    engine_venv: Path = ROOT / ".venv-engine"
 
-    #: Sites allowed to embed the widget (origins, e.g. ["https://www.chru-nancy.fr"]);
-    #: empty: only pages served by the front door itself.
-    webchat_allowed_origins: list[str] = Field(default_factory=list)
+
+class SmtpSettings(_Group):
+    """The tickets' e-mails (server/notify.py)."""
 
     #: SMTP server that receives the tickets' e-mails; unset (development): they wait in the outbox.
     smtp_host: str | None = None
@@ -72,6 +66,10 @@ class Settings(StoreSettings):
     smtp_retry_max_s: float = Field(default=3600.0, gt=0)
     smtp_attempts_before_failure: int = Field(default=5, ge=1)
     outbox_poll_s: float = Field(default=10.0, gt=0)
+
+
+class WhatsAppSettings(_Group):
+    """The WhatsApp channel (server/channels/whatsapp.py)."""
 
     #: WhatsApp Business Cloud API (server/channels/whatsapp.py).  The channel is off, its
     #: webhook answering 404, until the token, number id, app secret, verify token and hash key are set.
@@ -89,9 +87,9 @@ class Settings(StoreSettings):
     whatsapp_attempts_before_failure: int = Field(default=5, ge=1)
     whatsapp_poll_s: float = Field(default=10.0, gt=0)
 
-    #: Sites allowed to show the front door's pages in a frame (CSP ``frame-ancestors`` sources,
-    #: space-separated, e.g. "'self' https://www.hopital.example").  See server/security.py.
-    frame_ancestors: str = "'self'"
+
+class RateLimitSettings(_Group):
+    """The chat's rate limits (server/ratelimit.py)."""
 
     #: Rate limits (server/ratelimit.py), as "N/minute", "N/hour"…: messages per conversation,
     #: messages per client (IP address; WhatsApp: the sender), registrations and tickets per client.
@@ -102,6 +100,10 @@ class Settings(StoreSettings):
     #: (REDIS_URL, above, when set: the rate limits are shared by every worker through Redis;
     #: unset: kept in memory, per process.)
 
+
+class RetentionSettings(_Group):
+    """How long data is kept (server/purge.py)."""
+
     #: Retention (server/purge.py): conversations (tracker events, chat sessions, unanswered
     #: messages, ratings) older than this many days are deleted; closed tickets after
     #: ``ticket_retention_days`` from their closing.  Registrations stay until withdrawn.
@@ -111,6 +113,32 @@ class Settings(StoreSettings):
     #: time ``retention_start_delay_s`` after the start.
     retention_interval_h: float = Field(default=24.0, ge=0)
     retention_start_delay_s: float = Field(default=300.0, ge=0)
+
+
+class Settings(RetentionSettings, RateLimitSettings, WhatsAppSettings, SmtpSettings, EngineSettings, StoreSettings):
+    """The front door's settings: the store's (``DATABASE_URL``, pool sizes) and the groups above, flat.
+
+    Each group is a class of its own; the variable names are those of its fields
+    (``SMTP_HOST``…).  ``get_settings`` reads the environment and the ``.env``
+    (``store.settings.env_file``); ``Settings(...)`` built directly reads the environment only.
+    """
+
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    max_message_chars: int = Field(default=1000, ge=1)
+
+    #: Sites allowed to embed the widget (origins, e.g. ["https://www.chru-nancy.fr"]);
+    #: empty: only pages served by the front door itself.
+    webchat_allowed_origins: list[str] = Field(default_factory=list)
+
+    #: Sites allowed to show the front door's pages in a frame (CSP ``frame-ancestors`` sources,
+    #: space-separated, e.g. "'self' https://www.hopital.example").  See server/security.py.
+    frame_ancestors: str = "'self'"
 
     @field_validator("tracker_url")
     @classmethod
