@@ -54,6 +54,8 @@ from typing import Any
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import ConcurrentUpdateError, StorageError
+from redis.exceptions import RedisError
 
 from contract import SUMMARY_SLOTS, Effect, TurnState
 from knowledge.messages import message
@@ -61,6 +63,9 @@ from server.settings import Settings
 
 logger = logging.getLogger(__name__)
 
+#: What a failing storage raises (Redis down or slow): the message is let through, and only these.
+#: Any other exception is a bug of the limiter and propagates.
+STORAGE_ERRORS = (RedisError, StorageError, ConcurrentUpdateError, OSError, TimeoutError)
 #: How long a conversation stays marked as being at a summary.
 SUMMARY_MARK_S = 3600
 KEY_PREFIX = "partenaires-sante"
@@ -137,7 +142,7 @@ class RateLimits:
             if await self._limiter.hit(item, budget, key):
                 return
             stats = await self._limiter.get_window_stats(item, budget, key)
-        except Exception as exc:  # noqa: BLE001 - the storage is down: let the message through
+        except STORAGE_ERRORS as exc:  # the storage is down: let the message through
             logger.warning("rate limits: storage unavailable (%s), message let through", type(exc).__name__)
             return
         raise RateLimited(budget, math.ceil(stats.reset_time - time.time()))
@@ -163,7 +168,7 @@ class RateLimits:
             if await self._limiter.test(self.budgets.submissions, "submissions", client):
                 return True
             stats = await self._limiter.get_window_stats(self.budgets.submissions, "submissions", client)
-        except Exception as exc:  # noqa: BLE001 - the storage is down: let the message through
+        except STORAGE_ERRORS as exc:  # the storage is down: let the message through
             logger.warning("rate limits: storage unavailable (%s), message let through", type(exc).__name__)
             return False
         raise RateLimited("submissions", math.ceil(stats.reset_time - time.time()))
@@ -179,5 +184,5 @@ class RateLimits:
                 await self._storage.incr(mark, SUMMARY_MARK_S)
             elif was_at_summary:
                 await self._storage.clear(mark)
-        except Exception as exc:  # noqa: BLE001 - the storage is down: the turn is answered anyway
+        except STORAGE_ERRORS as exc:  # the storage is down: the turn is answered anyway
             logger.warning("rate limits: storage unavailable (%s)", type(exc).__name__)

@@ -340,3 +340,28 @@ def test_at_summary_reads_the_form_state() -> None:
     assert not at_summary(FormState(name="transmission_demande", requested_slot="confirmation"))
     assert not at_summary(FormState(name="inscription_partenaire", requested_slot="email"))
     assert not at_summary(None)
+
+
+async def test_a_bug_of_the_limiter_is_not_taken_for_a_storage_failure() -> None:
+    """Only a failing storage lets a message through: any other exception propagates."""
+    from limits.aio.storage import MemoryStorage
+
+    from server.ratelimit import Budgets, RateLimits
+    from server.settings import Settings
+
+    limits = RateLimits(Budgets.from_settings(Settings()), MemoryStorage())
+
+    class Broken:
+        async def hit(self, *args: object) -> bool:
+            raise KeyError("a bug")
+
+    limits._limiter = Broken()  # type: ignore[assignment]
+    with pytest.raises(KeyError):
+        await limits.admit_message("client", "session")
+
+    class Down:
+        async def hit(self, *args: object) -> bool:
+            raise ConnectionRefusedError("storage down")
+
+    limits._limiter = Down()  # type: ignore[assignment]
+    await limits.admit_message("client", "session")  # let through
