@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
@@ -47,6 +46,7 @@ from typing import Any, Protocol
 import httpx
 import yaml
 
+from benchmarks.stats import percentile
 from evaluation.stack import ROOT, Stack, descendants, free_port, start_stack, stop_stack, wait_until_up
 
 SCRIPT = Path(__file__).resolve().parent / "script.yml"
@@ -167,14 +167,6 @@ class LevelResult:
     @property
     def error_rate(self) -> float:
         return self.errors / self.turns if self.turns else 0.0
-
-
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)  # nearest rank
-    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
-    return ordered[index]
 
 
 class Visitor:

@@ -37,7 +37,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
 
@@ -62,16 +61,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 
+from contract.text import strip_accents
+
 logger = logging.getLogger(__name__)
 
 WORD_PATTERN = r"(?u)\b\w+\b"
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "meta.json"
-
-
-def strip_accents(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def lemma_text(message: Message) -> str:

@@ -21,7 +21,6 @@ import datetime as dt
 import json
 import logging
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
@@ -29,6 +28,7 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contract.text import fold
 from knowledge.messages import message
 from server.api.schemas import ChatMessage, ChatResponse
 from server.channels.base import PAYLOAD, TEXT, Channel, DeliveryError, Inbound
@@ -52,8 +52,7 @@ _FINISHED = (InboundState.DONE, InboundState.FAILED)
 
 
 def _normalized(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    bare = fold(text)
     return " ".join(re.sub(r"[^\w]+", " ", bare).split())
 
 
