@@ -27,7 +27,7 @@ help:
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	scripts/setup-app-env
 
-$(ENGINE_VENV)/.installed: requirements/engine.lock
+$(ENGINE_VENV)/.installed: requirements/engine.lock requirements/engine-lint.lock
 	scripts/setup-engine-env
 
 node_modules/.installed: package.json package-lock.json
@@ -47,9 +47,11 @@ run: setup
 shell: setup
 	$(PY) -m server.shell $(if $(MODE),--mode $(MODE))
 
-lint: $(VENV)/.installed
+lint: $(VENV)/.installed $(ENGINE_VENV)/.installed
 	$(VENV)/bin/ruff check contract store server actions knowledge evaluation benchmarks tests
 	$(VENV)/bin/mypy
+	scripts/engine-python -m ruff check bot
+	scripts/engine-python -m mypy --config-file bot/mypy.ini
 
 test: setup
 	scripts/setup-browser

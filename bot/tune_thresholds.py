@@ -4,7 +4,8 @@
 
 Parses the held-out set (tests/nlu/heldout.yml) and out-of-scope messages with the
 trained model, then searches the (threshold, ambiguity_threshold) pair that
-maximises, among the pairs that keep the held-out accuracy gate, the expected\nutility of what the assistant does with each message:
+maximises, among the pairs that keep the held-out accuracy gate, the expected
+utility of what the assistant does with each message:
 
 - right topic answered: +1; clarification offering the right topic: +0.5;
 - fallback or clarification without the right topic: 0;

@@ -280,7 +280,7 @@ class FrontDoorInput(InputChannel):
                 tracker = saved.take(sender) if saved is not None else None
                 if tracker is None:
                     tracker = await agent.tracker_store.retrieve(sender)
-            except Exception:  # noqa: BLE001 - reported to the caller, text never logged
+            except Exception:
                 if saved is not None:
                     saved.take(sender)
                 logger.exception("frontdoor: processing a message failed")

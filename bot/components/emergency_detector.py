@@ -92,7 +92,7 @@ class EmergencyDetector:
     # -- training -------------------------------------------------------------------------------
 
     @staticmethod
-    def _fit(texts: Sequence[str], labels: Sequence[str], c: float, seed: int) -> Tuple[Any, Any, LogisticRegression]:
+    def _fit(texts: Sequence[str], labels: Any, c: float, seed: int) -> Tuple[Any, Any, LogisticRegression]:
         words = TfidfVectorizer(**WORD_PARAMS).fit(texts)
         chars = TfidfVectorizer(**CHAR_PARAMS).fit(texts)
         features = scipy.sparse.hstack([words.transform(texts), chars.transform(texts)]).tocsr()

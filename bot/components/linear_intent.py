@@ -248,7 +248,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         assert self.model is not None
         probabilities = self.model.predict_proba(self.features([message]))[0]
         weight = float(self.component_config["diet_weight"])
-        scores = {str(c): (1.0 - weight) * float(p) for c, p in zip(self.model.classes_, probabilities)}
+        scores = {str(c): (1.0 - weight) * float(p) for c, p in zip(self.model.classes_, probabilities, strict=True)}
         if weight > 0:
             for entry in message.get(INTENT_RANKING_KEY) or []:
                 name = entry.get(INTENT_NAME_KEY)
