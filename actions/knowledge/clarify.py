@@ -64,13 +64,17 @@ def request_titles() -> dict[str, str]:
     }
 
 
+#: « Autre chose » already leads there: never a candidate of its own.
+OTHER = "bot_capacites"
+
+
 def candidates(tracker: Tracker) -> list[tuple[str, str]]:
     """(intent, title) of the best knowledge topics and requests, most likely first."""
     kb = get_knowledge()
     requests = request_titles()
     found: list[tuple[str, str]] = []
     for name, confidence in ranking(tracker):
-        if confidence < MIN_CANDIDATE_CONFIDENCE or not offerable(name):
+        if confidence < MIN_CANDIDATE_CONFIDENCE or not offerable(name) or name == OTHER:
             continue
         entry = kb.for_intent(name)
         title = entry.title if entry is not None else requests.get(name)
@@ -140,6 +144,6 @@ class ActionClarify(Action):
             dispatcher.utter_message(text=message("fallback"))
             return [SlotSet("topic", None)]
         buttons = [{"title": title, "payload": f"/{intent}"} for intent, title in options]
-        buttons.append({"title": message("clarify_other"), "payload": "/bot_capacites"})
+        buttons.append({"title": message("clarify_other"), "payload": f"/{OTHER}"})
         dispatcher.utter_message(text=message("clarify"), buttons=buttons)
         return [SlotSet("topic", None)]

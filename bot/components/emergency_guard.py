@@ -25,7 +25,7 @@ and decides on three things, in this order:
 
    An alarm from the detector alone is only *possible* when the message is a
    request for medical advice or the classifier is sure (``classifier_trust``)
-   of a topic that is not an emergency.
+   of a topic that is not an emergency (recall first: it is never dropped).
 
    *Certain*: the intent becomes ``urgence_<category>`` with confidence 1.0 (the
    classifier's other candidates stay listed at confidence 0, so the

@@ -116,3 +116,11 @@ def test_longest_names_win_when_finding_the_topics_a_message_names() -> None:
     entries = [kb.get("role.pair_aidant"), kb.get("role.proche_aidant")]
     found = named_in_text("je suis pair-aidante depuis un an", [e for e in entries if e is not None])
     assert [e.id for e in found] == ["role.pair_aidant"]
+
+
+async def test_what_the_assistant_can_do_is_offered_once_as_autre_chose(
+    make_tracker: TrackerFactory, dispatcher: CollectingDispatcher, domain: dict[str, Any]
+) -> None:
+    ranking = [("nlu_fallback", 0.52), ("bot_capacites", 0.3), ("droit_directives_anticipees", 0.2)]
+    await clarify(make_tracker, dispatcher, domain, "il faut quoi pour en faire partie", ranking)
+    assert payloads(dispatcher) == ["/droit_directives_anticipees", "/bot_capacites"]
