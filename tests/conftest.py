@@ -7,11 +7,12 @@ from pathlib import Path
 import pytest
 
 from tests.databases import database_url
+from tests.helpers import TOKEN
 from tests.tracker_store import create_tracker_store
 
 # Tests never read a developer's .env (store.settings.env_file) or start with a missing token.
 os.environ["PARTENAIRES_ENV_FILE"] = ""
-os.environ.setdefault("ENGINE_TOKEN", "test-token-0123456789abcdef")
+os.environ.setdefault("ENGINE_TOKEN", TOKEN)
 
 
 @pytest.fixture

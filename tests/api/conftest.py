@@ -19,9 +19,9 @@ from server.settings import Settings
 from server.staff import create_user, open_session
 from store.engine import create_engine, session_factory, transaction
 from store.models import StaffRole
+from tests.helpers import TOKEN
 
 Handler = Callable[[httpx.Request], httpx.Response]
-TOKEN = "test-token-0123456789abcdef"
 
 
 class FakeEngine:

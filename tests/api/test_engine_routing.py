@@ -24,8 +24,8 @@ from store.engine import create_engine, session_factory, transaction
 from store.migrate import upgrade
 from store.models import UndeliveredMessage
 from tests.api.conftest import FakeEngine
+from tests.helpers import TOKEN
 
-TOKEN = "test-token-0123456789abcdef"
 ENGINES = ["http://127.0.0.1:5005", "http://127.0.0.1:5006", "http://127.0.0.1:5007"]
 
 

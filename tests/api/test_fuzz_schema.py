@@ -31,9 +31,9 @@ from server.staff import COOKIE
 from store.migrate import upgrade
 from tests.api.conftest import FakeEngine, manager_session
 from tests.api.test_admin import seed
+from tests.helpers import TOKEN
 from tests.tracker_store import create_tracker_store
 
-TOKEN = "test-token-0123456789abcdef"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 
 

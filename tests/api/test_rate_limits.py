@@ -31,9 +31,9 @@ from tests.api.conftest import FakeEngine, app_client, fake_app
 from tests.api.test_webchat import Widget
 from tests.api.test_whatsapp import NUMBER, graph, post, states, wa_settings  # noqa: F401 - fixtures
 from tests.fake_graph import FakeGraph, wait_until
+from tests.helpers import TOKEN
 from tests.live_server import serve
 
-TOKEN = "test-token-0123456789abcdef"
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
 

@@ -40,12 +40,12 @@ from store.models import (
     UndeliveredMessage,
 )
 from tests.api.conftest import FakeEngine
+from tests.helpers import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime.now(dt.UTC)
 OLD = NOW - dt.timedelta(days=31)  # past RETENTION_DAYS (30)
 RECENT = NOW - dt.timedelta(days=29)
-TOKEN = "test-token-0123456789abcdef"
 
 
 @pytest.fixture
