@@ -8,11 +8,12 @@ VENV := .venv
 ENGINE_VENV := .venv-engine
 PY := $(VENV)/bin/python
 
-.PHONY: help setup run test train shell lint evaluate tune cross-validate benchmark-nlu benchmark-load admin-user purge clean
+.PHONY: help setup run test check train shell lint evaluate tune cross-validate benchmark-nlu benchmark-load admin-user purge clean
 
 help:
 	@echo "make run     start the assistant on http://127.0.0.1:$(PORT)/ (sets everything up first)"
 	@echo "make test    run everything CI runs"
+	@echo "make check   the fast inner loop: ruff, mypy, unit, action and API tests (no model, no browser)"
 	@echo "make setup   create both environments and train the model if config, domain or data changed"
 	@echo "make train   train the model"
 	@echo "make shell   talk to the assistant in the terminal"
@@ -52,6 +53,9 @@ lint: $(VENV)/.installed $(ENGINE_VENV)/.installed
 	$(VENV)/bin/mypy
 	scripts/engine-python -m ruff check bot
 	scripts/engine-python -m mypy --config-file bot/mypy.ini
+
+check: $(VENV)/.installed
+	scripts/check
 
 test: setup
 	scripts/setup-browser

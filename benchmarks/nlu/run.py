@@ -44,6 +44,7 @@ from typing import Any
 
 import yaml
 
+from benchmarks.nlu.assistant import measure_entities, rss_mb, train_assistant
 from benchmarks.nlu.typos import DEFAULT_RATE, DEFAULT_SEED, inject_typos
 from benchmarks.stats import percentile
 
@@ -296,6 +297,7 @@ class PipelineResult:
     model_mb: float
     infer_median_ms: float
     infer_p95_ms: float
+    rss_mb: float | None = None
     clean: dict[str, Any] = field(default_factory=dict)
     typos: dict[str, Any] = field(default_factory=dict)
 
@@ -311,6 +313,7 @@ def run_pipeline(
     typo_test: Sequence[Example],
     workdir: Path,
     epochs: int | None,
+    memory: bool = True,
 ) -> PipelineResult:
     pipeline = load_pipeline(config_path)
     config = nlu_config(pipeline, epochs)
@@ -331,6 +334,7 @@ def run_pipeline(
         model_mb=round(model.stat().st_size / 1e6, 2),
         infer_median_ms=round(statistics.median(latencies), 2) if latencies else 0.0,
         infer_p95_ms=round(percentile(latencies, 95), 2),
+        rss_mb=rss_mb(model) if memory else None,
         clean=summarise([i for _, i in bench.test], clean),
         typos=summarise([i for _, i in typo_test], noisy),
     )
@@ -377,6 +381,35 @@ def _pct(value: float) -> str:
     return f"{value:.3f}"
 
 
+def _mb(value: float | None) -> str:
+    return "—" if value is None else f"{value:.0f}"
+
+
+def render_assistant(assistant: dict[str, Any]) -> list[str]:
+    entities = assistant["entities"]
+    lines = [
+        "",
+        "## The assistant's own model",
+        "",
+        "Trained from scratch (empty Rasa cache) on `config.yml`, `bot/domain/` and `data/`, as `make train` "
+        "does on a fresh clone.",
+        "",
+        "| training from scratch s | model MB | RSS after loading, MB | entity precision | entity recall "
+        "| entity F1 |",
+        "|---|---|---|---|---|---|",
+        f"| {assistant['train_seconds']:.0f} | {assistant['model_mb']:.1f} | {_mb(assistant['rss_mb'])} "
+        f"| {entities['precision']:.3f} | {entities['recall']:.3f} | **{entities['f1']:.3f}** |",
+        "",
+        f"Entities: {entities['pairs']} (entity, value) pairs in {entities['messages']} held-out messages "
+        "(`tests/nlu/entities.yml`), micro-averaged. RSS: a fresh process that loads the model and parses "
+        "three messages (the engine without its web server).",
+    ]
+    if entities["errors"]:
+        lines += ["", "Entity errors:", ""]
+        lines += [f"- « {e['text']} »: expected {e['expected']}, found {e['found']}" for e in entities["errors"]]
+    return lines
+
+
 def render_markdown(report: dict[str, Any]) -> str:
     meta = report["meta"]
     machine = meta["machine"]
@@ -389,8 +422,8 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"DIET epochs: {meta['epochs'] or 'as configured'}; DIET random_seed 42 in both pipelines.",
         "",
         "| pipeline | accuracy | macro-F1 | accuracy, top non-fallback | accuracy with typos "
-        "| training s | inference median ms | inference p95 ms | model MB |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| training s | inference median ms | inference p95 ms | model MB | RSS MB |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for result in report["pipelines"].values():
         clean, typos = result["clean"], result["typos"]
@@ -401,7 +434,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         lines.append(
             f"| {result['name']} (`{result['config']}`) | **{_pct(clean['accuracy'])}** | {_pct(clean['macro_f1'])} "
             f"| {non_fallback} | {typo_cell} | {result['train_seconds']:.1f} | {result['infer_median_ms']:.1f} "
-            f"| {result['infer_p95_ms']:.1f} | {result['model_mb']:.1f} |"
+            f"| {result['infer_p95_ms']:.1f} | {result['model_mb']:.1f} | {_mb(result.get('rss_mb'))} |"
         )
     lines += [
         "",
@@ -430,6 +463,10 @@ def render_markdown(report: dict[str, Any]) -> str:
         "so times are indicative), "
         f"{machine['ram_gb']} GB RAM, rasa {machine['rasa']}, "
         f"Python {machine['python']}, {machine['platform']}, {machine['date']}. Total run {meta['run_seconds']:.0f} s.",
+    ]
+    if report.get("assistant"):
+        lines += render_assistant(report["assistant"])
+    lines += [
         "",
         "## Intent names",
         "",
@@ -476,6 +513,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument(
         "--candidate", type=Path, action="append", default=[], help="also run this NLU config (a single final check)"
     )
+    parser.add_argument(
+        "--no-assistant",
+        action="store_true",
+        help="skip the assistant's own model (training from scratch, entities) and the memory measures",
+    )
     parser.add_argument("--typo-rate", type=float, default=DEFAULT_RATE)
     parser.add_argument("--typo-seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
@@ -509,7 +551,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="benchmark-nlu-"))
         stack.enter_context(engine_environment(Path(tmp) / "cache"))
         typo_test = [(inject_typos(t, rate=args.typo_rate, seed=args.typo_seed), i) for t, i in bench.test]
-        results = [run_pipeline(name, path, bench, typo_test, Path(tmp) / "work", args.epochs) for name, path in runs]
+        memory = not args.no_assistant
+        results = [
+            run_pipeline(name, path, bench, typo_test, Path(tmp) / "work", args.epochs, memory) for name, path in runs
+        ]
+        assistant = None
+        if not args.no_assistant:
+            log.info("the assistant's model: training from scratch")
+            model, seconds = train_assistant(Path(tmp) / "assistant")
+            assistant = {
+                "train_seconds": round(seconds, 1),
+                "model_mb": round(model.stat().st_size / 1e6, 2),
+                "rss_mb": rss_mb(model),
+                "entities": measure_entities(model),
+            }
 
     report = {
         "meta": {
@@ -530,6 +585,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         },
         "pipelines": {r.name: {**asdict(r), "accuracy": r.accuracy} for r in results},
         "intent_mapping": bench.mapping,
+        "assistant": assistant,
     }
     json_path, md_path = write_reports(report, out)
     print(render_markdown(report))

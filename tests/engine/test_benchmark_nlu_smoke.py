@@ -16,7 +16,7 @@ def test_benchmark_runs_and_reports_both_pipelines(tmp_path: Path) -> None:
     if missing:
         pytest.skip(f"external NLU benchmark data not found: {', '.join(map(str, missing))}")
 
-    assert run.main(["--epochs", "1", "--limit", "2", "--out", str(tmp_path)]) == 0
+    assert run.main(["--epochs", "1", "--limit", "2", "--no-assistant", "--out", str(tmp_path)]) == 0
 
     report = json.loads((tmp_path / "benchmark-nlu.json").read_text(encoding="utf-8"))
     assert set(report["pipelines"]) == {"ours", "anchor"}

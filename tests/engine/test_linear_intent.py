@@ -160,3 +160,80 @@ def test_a_diet_weight_outside_zero_one_is_refused(tmp_path: Path) -> None:
     context = ExecutionContext(GraphSchema({}), "test")
     with pytest.raises(ValueError, match="diet_weight"):
         LinearIntentClassifier.create({"diet_weight": 1.5}, LocalModelStorage(tmp_path), Resource("x"), context)
+
+
+class HashingEncoder:
+    """A stand-in sentence encoder: the same text always gives the same unit vector."""
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        rows = []
+        for text in texts:
+            vector = np.zeros(16, dtype=np.float32)
+            for word in text.casefold().split():
+                vector[sum(map(ord, word)) % 16] += 1.0
+            rows.append(vector / max(float(np.linalg.norm(vector)), 1e-9))
+        return np.vstack(rows)
+
+
+def embedded(messages: list[Message]) -> list[Message]:
+    from bot.components.sentence_embeddings import SentenceEmbeddingFeaturizer
+
+    featurizer = SentenceEmbeddingFeaturizer(
+        SentenceEmbeddingFeaturizer.get_default_config(), "embeddings", encoder=HashingEncoder()
+    )
+    return featurizer.process(messages)
+
+
+def test_a_linear_svm_on_sparse_and_dense_features_is_calibrated_and_persisted(
+    tmp_path: Path, spacy_model: SpacyModel
+) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("linear_intent")
+    context = ExecutionContext(GraphSchema({}), "test")
+    config = {
+        **LinearIntentClassifier.get_default_config(),
+        **{"model": "linear_svm", "C": 0.5, "dense_weight": 4.0, "calibration_folds": 4},
+    }
+    component = LinearIntentClassifier.create(config, storage, resource, context)
+    data = training_data(spacy_model)
+    embedded(data.training_examples)
+    component.train(data)
+    assert component.dense == 16  # the dense sentence features are a block of their own
+    assert component.temperature != 1.0  # fitted on out-of-fold margins
+
+    def ranking(model: LinearIntentClassifier, text: str) -> Any:
+        [message] = model.process(embedded(prepare(spacy_model, [Message.build(text=text)])))
+        return message.get("intent_ranking")
+
+    first = ranking(component, "je voudrais travailler depuis la maison")
+    assert first[0]["name"] == "teletravail"
+    assert sum(r["confidence"] for r in first) == pytest.approx(1.0)
+    loaded = LinearIntentClassifier.load(config, storage, resource, context)
+    assert loaded.temperature == component.temperature and loaded.dense == 16
+    assert ranking(loaded, "je voudrais travailler depuis la maison") == first
+
+
+def test_the_temperature_makes_confidence_match_accuracy() -> None:
+    from bot.components.linear_intent import fit_temperature, softmax
+
+    rng = np.random.default_rng(0)
+    rows, classes = 4000, 5
+    logits = rng.normal(size=(rows, classes)) * 2.0
+    truth = softmax(logits, 1.0)  # how likely each class really is
+    gold = np.array([rng.choice(classes, p=p) for p in truth])
+    scores = logits * 4.0  # the model's margins: right order, far too sharp
+    temperature = fit_temperature(scores, gold)
+    assert 3.0 < temperature < 5.5
+    accuracy = float((scores.argmax(axis=1) == gold).mean())
+    raw = float(softmax(scores, 1.0).max(axis=1).mean())
+    calibrated = float(softmax(scores, temperature).max(axis=1).mean())
+    assert raw > accuracy + 0.15  # over-confident before
+    assert abs(calibrated - accuracy) < 0.05
+
+
+def test_an_unknown_model_or_calibration_is_refused(tmp_path: Path) -> None:
+    context = ExecutionContext(GraphSchema({}), "test")
+    with pytest.raises(ValueError, match="model"):
+        LinearIntentClassifier.create({"model": "forest"}, LocalModelStorage(tmp_path), Resource("x"), context)
+    with pytest.raises(ValueError, match="calibration_folds"):
+        LinearIntentClassifier.create({"calibration_folds": 1}, LocalModelStorage(tmp_path), Resource("y"), context)

@@ -123,3 +123,14 @@ def test_no_heldout_safety_message_is_in_the_training_data(name: str) -> None:
     messages = yaml.safe_load((ROOT / "tests" / "nlu" / name).read_text(encoding="utf-8"))["messages"]
     leaked = [m["text"] for m in messages if plain(m["text"]) in trained]
     assert leaked == []
+
+
+def test_no_heldout_entity_message_is_in_the_training_data() -> None:
+    trained = {plain(line) for lines in nlu_examples().values() for line in lines}
+    messages = yaml.safe_load((ROOT / "tests" / "nlu" / "entities.yml").read_text(encoding="utf-8"))["messages"]
+    assert len(messages) >= 40
+    leaked = [m["text"] for m in messages if plain(m["text"]) in trained]
+    assert leaked == []
+    roles = {entry_id.removeprefix("role.") for entry_id in answered_ids() if entry_id.startswith("role.")}
+    named = {e["value"] for m in messages for e in m["entities"] if e["entity"] == "role"}
+    assert named <= roles
