@@ -389,6 +389,11 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         for message in messages:
             text = message.get(TEXT)
             if not text or text.startswith("/"):
+                # A button's payload: Rasa's RegexMessageHandler reads its intent later in the graph;
+                # until then an empty prediction keeps the FallbackClassifier from failing on it.
+                if message.get(INTENT) is None:
+                    message.set(INTENT, {INTENT_NAME_KEY: None, PREDICTED_CONFIDENCE_KEY: 0.0}, add_to_output=True)
+                    message.set(INTENT_RANKING_KEY, [], add_to_output=True)
                 continue
             ranked = self.ranking(message)
             if length > 0:
