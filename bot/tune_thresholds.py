@@ -49,13 +49,16 @@ MIN_ANSWERED_RIGHT = 0.94
 
 #: The emergency answer: the generic intent or any category's (urgence_vitale, urgence_suicide...).
 EMERGENCY_INTENTS = {
-    "urgence",
-    *(f"urgence_{c}" for c in ("vitale", "suicide", "violence", "intoxication", "incendie", "enfant_danger")),
+    Intent.EMERGENCY,
+    *(
+        f"{Intent.EMERGENCY}_{category}"
+        for category in ("vitale", "suicide", "violence", "intoxication", "incendie", "enfant_danger")
+    ),
 }
 
 
 def expected_intents(topic: str) -> set[str]:
-    if topic == "urgence":
+    if topic == Intent.EMERGENCY:
         return EMERGENCY_INTENTS
     return {"compare_roles"} if topic in COMPARE else {topic.replace(".", "_")}
 
