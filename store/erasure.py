@@ -7,8 +7,10 @@ in the caller's transaction:
 
 * every row that names one of the conversations (``CONVERSATION_COLUMNS``): ratings,
   unanswered and undelivered messages, the messaging channel's finished messages
-  (one still waiting is answered first, and cleared then), and the chat sessions
-  (but ``keep_session``: the conversation still going on, which a withdrawal keeps);
+  (one still waiting is answered first, and cleared then), and the chat sessions;
+  but for ``keep_session``, the conversation still going on (a withdrawal's), its
+  session and its finished messages stay (they hold no text, only the keyed hash
+  that de-duplicates the platform's retries); its other rows go;
 * optionally a registration (a dated ``WithdrawalNote`` without personal data
   remains) and tickets with their notes and e-mails;
 * and queues the conversations' transcripts for deletion from the engine's
@@ -110,8 +112,8 @@ async def erase(
         statement = delete(column.class_).where(column.in_(targets))
         if table == "inbound_messages":
             statement = statement.where(InboundMessage.state.in_(_FINISHED))
-        if table == "chat_sessions" and keep_session is not None:
-            statement = statement.where(ChatSession.id != keep_session)
+        if table in ("chat_sessions", "inbound_messages") and keep_session is not None:
+            statement = statement.where(column != keep_session)
         counts[table] = _count(await db.execute(statement))
     if queue_transcripts and listed:
         db.add(ErasureRequest(sender_ids=listed))

@@ -157,3 +157,28 @@ async def test_erase_leaves_nothing_of_the_conversation_where_it_claims_to(any_d
     assert left["turn_log"] == ["erased-session", "other-session"]  # KEPT: statistics without text
     assert left["erasure_requests"] == [["erased-session"]]
     assert left["withdrawal_notes"] == [1]
+
+
+async def test_a_withdrawal_keeps_the_conversation_going_on(tmp_path: object) -> None:
+    """``keep_session``: its session row and its finished channel messages (no text, the retries' hash) stay."""
+    url = f"sqlite:///{tmp_path}/app.db"
+    await anyio.to_thread.run_sync(upgrade, url)
+    engine = create_engine(url)
+    sessions = session_factory(engine)
+    try:
+        async with transaction(sessions) as db:
+            for sid in ("current", "older"):
+                for row in _rows_for(sid, f"{sid}@example.org")[:6]:
+                    db.add(row)
+        async with transaction(sessions) as db:
+            await erase(db, ["current", "older"], keep_session="current")
+        async with sessions() as db:
+            kept = {
+                table: list((await db.execute(select(column))).scalars())
+                for table, column in CONVERSATION_COLUMNS.items()
+            }
+    finally:
+        await engine.dispose()
+    assert kept["chat_sessions"] == ["current"]
+    assert sorted(kept["inbound_messages"]) == ["current", "current", "older"]  # older: its waiting message only
+    assert kept["feedback"] == kept["unanswered"] == kept["undelivered_messages"] == []
