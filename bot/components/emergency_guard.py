@@ -19,7 +19,7 @@ and decides on three things, in this order:
    A message told as history (« il y a 10 ans »), a question about a right that
    mentions death, a complaint about the emergency department, a wish to get
    involved, fiction or a drill (``history`` and ``context`` patterns) lowers
-   the alarm, unless it also says it is happening now (``present``): the
+   the alarm (history only unless it also says it is happening now, ``present``): the
    patterns are set aside, and only a detector surer than half-way between its
    high threshold and 1 raises a *possible* alarm.
 
@@ -295,9 +295,10 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
         """The guard's view of ``text``; ``classified``: the intent classifier's top intent and its confidence."""
         plain = normalise(text)
         found = Assessment()
-        lowered = first_match(self.patterns.history, plain) or first_match(self.patterns.context, plain)
+        lowered = first_match(self.patterns.history, plain)
         if lowered and first_match(self.patterns.present, plain):
-            lowered = None
+            lowered = None  # told as history, but happening again now
+        lowered = lowered or first_match(self.patterns.context, plain)
         found.lowered_by = lowered
         hit = None
         if not lowered:

@@ -40,8 +40,9 @@ def test_each_new_topic_is_answered_with_its_entry(stack: Stack, text: str, topi
     with httpx.Client(timeout=60) as client:
         body = stack.chat(client, text)
     assert body["topic"] == topic, body
-    assert body["messages"][0]["text"].startswith(entry.long)
-    assert "Source : " in body["messages"][0]["text"]
+    # The safety net may put a support message first; the entry's answer is then the next one.
+    [answer] = [m["text"] for m in body["messages"] if m["text"].startswith(entry.long)]
+    assert "Source : " in answer
 
 
 def test_who_decides_when_one_can_no_longer_speak_is_the_trusted_person_answer(stack: Stack) -> None:
