@@ -28,7 +28,7 @@ help:
 $(VENV)/.installed: pyproject.toml requirements/app.lock
 	scripts/setup-app-env
 
-$(ENGINE_VENV)/.installed: requirements/engine.lock
+$(ENGINE_VENV)/.installed: requirements/engine.lock requirements/engine-lint.lock
 	scripts/setup-engine-env
 
 node_modules/.installed: package.json package-lock.json
@@ -36,7 +36,7 @@ node_modules/.installed: package.json package-lock.json
 
 setup: $(VENV)/.installed $(ENGINE_VENV)/.installed node_modules/.installed
 	@echo "==> application database"
-	@$(PY) -m server.db.migrate
+	@$(PY) -m store.migrate
 	@scripts/train --if-changed
 
 train: $(ENGINE_VENV)/.installed
@@ -46,11 +46,13 @@ run: setup
 	$(PY) -m server.launcher
 
 shell: setup
-	$(PY) -m server.shell
+	$(PY) -m server.shell $(if $(MODE),--mode $(MODE))
 
-lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check server actions knowledge evaluation benchmarks tests
+lint: $(VENV)/.installed $(ENGINE_VENV)/.installed
+	$(VENV)/bin/ruff check contract store server actions knowledge evaluation benchmarks tests
 	$(VENV)/bin/mypy
+	scripts/engine-python -m ruff check bot
+	scripts/engine-python -m mypy --config-file bot/mypy.ini
 
 check: $(VENV)/.installed
 	scripts/check

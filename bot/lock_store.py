@@ -40,7 +40,9 @@ class AtomicRedisLockStore(RedisLockStore):
         # Rasa builds a lock store named by its module path from the endpoint config alone.
         super().__init__(host=endpoint_config.url or "localhost", **endpoint_config.kwargs)
 
-    def _transaction(self, conversation_id: Text, change: Callable[[Optional[TicketLock]], Optional[TicketLock]]) -> None:
+    def _transaction(
+        self, conversation_id: Text, change: Callable[[Optional[TicketLock]], Optional[TicketLock]]
+    ) -> None:
         """Apply ``change`` to the stored lock atomically: None deletes it."""
         key = self.key_prefix + conversation_id
         with self.red.pipeline() as pipe:
@@ -71,7 +73,7 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             self._transaction(conversation_id, issue)
         except redis.RedisError as e:
-            raise LockError(f"Error while acquiring lock. Error:\n{e}")
+            raise LockError(f"Error while acquiring lock. Error:\n{e}") from e
         return int(issued[0])
 
     def update_lock(self, conversation_id: Text) -> None:

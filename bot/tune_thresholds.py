@@ -4,7 +4,8 @@
 
 Parses the held-out set (tests/nlu/heldout.yml) and out-of-scope messages with the
 trained model, then searches the (threshold, ambiguity_threshold) pair that
-maximises, among the pairs that keep the held-out accuracy gate, the expected\nutility of what the assistant does with each message:
+maximises, among the pairs that keep the held-out accuracy gate, the expected
+utility of what the assistant does with each message:
 
 - right topic answered: +1; clarification offering the right topic: +0.5;
 - fallback or clarification without the right topic: 0;
@@ -31,6 +32,8 @@ from typing import Any, Dict, List, Set, Tuple
 
 import yaml
 
+from contract import Intent
+
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "models" / "partenaires-sante.tar.gz"
 HELDOUT = ROOT / "tests" / "nlu" / "heldout.yml"
@@ -47,13 +50,16 @@ MIN_ANSWERED_RIGHT = 0.94
 
 #: The emergency answer: the generic intent or any category's (urgence_vitale, urgence_suicide...).
 EMERGENCY_INTENTS = {
-    "urgence",
-    *(f"urgence_{c}" for c in ("vitale", "suicide", "violence", "intoxication", "incendie", "enfant_danger")),
+    Intent.EMERGENCY,
+    *(
+        f"{Intent.EMERGENCY}_{category}"
+        for category in ("vitale", "suicide", "violence", "intoxication", "incendie", "enfant_danger")
+    ),
 }
 
 
 def expected_intents(topic: str) -> set[str]:
-    if topic == "urgence":
+    if topic == Intent.EMERGENCY:
         return EMERGENCY_INTENTS
     return {"compare_roles"} if topic in COMPARE else {topic.replace(".", "_")}
 
@@ -66,7 +72,7 @@ async def rankings(texts: list[str]) -> list[list[tuple[str, float]]]:
     for text in texts:
         result = await agent.parse_message(text)
         ranking = [(r["name"], float(r["confidence"])) for r in result.get("intent_ranking", [])]
-        parsed.append([(name, conf) for name, conf in ranking if name != "nlu_fallback"])
+        parsed.append([(name, conf) for name, conf in ranking if name != Intent.FALLBACK])
     return parsed
 
 

@@ -24,6 +24,7 @@ from typing import Any, Literal
 
 import yaml
 
+from contract import Intent
 from knowledge.annuaire import get_directory
 from knowledge.schema import intent_for
 
@@ -57,7 +58,7 @@ def button_intent(payload: str) -> str:
 
 def measured_topic(topic: str | None) -> str | None:
     """An emergency category's answer (``urgence.suicide``…) counts as the emergency answer ``urgence``."""
-    return "urgence" if topic and topic.startswith("urgence.") else topic
+    return Intent.EMERGENCY if topic and topic.startswith(Intent.EMERGENCY + ".") else topic
 
 
 def answer_of(body: dict[str, Any]) -> Answer:

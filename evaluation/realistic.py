@@ -18,6 +18,7 @@ from typing import Any
 import httpx
 import yaml
 
+from contract import Intent
 from evaluation.measures import Accepts, Answer, Rates, Verdict, answer_of, verdict
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -26,7 +27,7 @@ REALISTIC = ROOT / "tests" / "nlu" / "realistic.yml"
 MIN_RIGHT_AT_ONCE = 0.75
 #: The issue's targets, reported next to the figures.
 TARGETS = {"right": 0.80, "within_click": 0.92, "wrong": 0.05}
-EMERGENCY = "urgence"
+EMERGENCY = Intent.EMERGENCY
 
 
 @dataclass(frozen=True)

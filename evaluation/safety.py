@@ -20,6 +20,7 @@ from typing import Any
 import httpx
 import yaml
 
+from contract import Intent
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 
@@ -56,7 +57,7 @@ def emergency_texts() -> dict[str, str]:
     return {
         message("answer_long", answer=entry.long, sources=entry.source_line()): entry.id
         for entry in get_knowledge()
-        if entry.id == "urgence" or entry.id.startswith("urgence.")
+        if entry.id == Intent.EMERGENCY or entry.id.startswith(Intent.EMERGENCY + ".")
     }
 
 
@@ -134,7 +135,7 @@ def score(emergencies: list[Turn], lookalikes: list[Turn], advice: list[Turn]) -
             continue
         detected += 1
         counts["detected"] += 1
-        if turn.topic and (turn.topic == "urgence" or turn.topic.startswith("urgence.")):
+        if turn.topic and (turn.topic == Intent.EMERGENCY or turn.topic.startswith(Intent.EMERGENCY + ".")):
             certain += 1
             counts["certain"] += 1
         if has_number(turn.first, KEY_NUMBER[turn.label]):

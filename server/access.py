@@ -24,7 +24,7 @@ import json
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, delete, func, select, text
+from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -35,27 +35,19 @@ from server.api.access_schemas import (
     TranscriptLine,
     UnansweredExport,
 )
-from server.db.engine import create_engine
-from server.db.models import (
-    ChatSession,
-    ErasureRequest,
+from server.backoffice import registration_row, ticket_detail
+from store import erasure
+from store.models import (
     Feedback,
-    OutboxMail,
     Registration,
     Ticket,
-    TicketNote,
     Unanswered,
     UndeliveredMessage,
-    WithdrawalNote,
 )
-from server.db.registrations import email_key
+from store.registrations import email_key
+from store.tracker_events import TrackerEvents
 
 logger = logging.getLogger(__name__)
-
-_TRANSCRIPTS = text(
-    "SELECT sender_id, type_name, timestamp, data FROM events"
-    " WHERE sender_id IN :ids AND type_name IN ('user', 'bot') ORDER BY id"
-).bindparams(bindparam("ids", expanding=True))
 
 
 @dataclass(frozen=True)
@@ -77,20 +69,14 @@ async def find(db: AsyncSession, email: str) -> Held:
     return Held(registration, tickets, [s for s in sessions if s])
 
 
-async def transcripts(tracker_url: str, session_ids: list[str]) -> dict[str, list[TranscriptLine]]:
-    """The user's and the bot's messages of each conversation, in order (empty when the store is unreachable)."""
+async def transcripts(events: TrackerEvents, session_ids: list[str]) -> dict[str, list[TranscriptLine]]:
+    """The user's and the bot's messages of each conversation, in order (``SQLAlchemyError`` when unreachable)."""
     found: dict[str, list[TranscriptLine]] = {sid: [] for sid in session_ids}
-    if not session_ids:
-        return found
-    engine = create_engine(tracker_url, 1, 0)
     try:
-        async with engine.connect() as conn:
-            rows = (await conn.execute(_TRANSCRIPTS, {"ids": session_ids})).all()
+        rows = await events.transcripts(session_ids)
     except SQLAlchemyError as exc:
         logger.error("access: tracker store unreachable (%s)", type(exc).__name__)
         raise
-    finally:
-        await engine.dispose()
     for sender_id, type_name, timestamp, data in rows:
         try:
             said = json.loads(data) if isinstance(data, str) else {}
@@ -103,10 +89,8 @@ async def transcripts(tracker_url: str, session_ids: list[str]) -> dict[str, lis
     return found
 
 
-async def export(db: AsyncSession, tracker_url: str, email: str, held: Held) -> AccessExport:
-    from server.api.routes.admin import registration_row, ticket_detail
-
-    lines = await transcripts(tracker_url, held.session_ids)
+async def export(db: AsyncSession, events: TrackerEvents, email: str, held: Held) -> AccessExport:
+    lines = await transcripts(events, held.session_ids)
     feedback = (
         (await db.execute(select(Feedback).where(Feedback.session_id.in_(held.session_ids)).order_by(Feedback.id)))
         .scalars()
@@ -161,19 +145,6 @@ async def export(db: AsyncSession, tracker_url: str, email: str, held: Held) -> 
 
 async def erase(db: AsyncSession, held: Held, today: dt.date) -> None:
     """Delete what ``held`` lists, and queue its conversations' transcripts for erasure (same transaction)."""
-    sessions = held.session_ids
-    if held.registration is not None:
-        await db.delete(held.registration)
-        db.add(WithdrawalNote(withdrawn_on=today))
-    ticket_ids = [t.id for t in held.tickets]
-    if ticket_ids:
-        await db.execute(delete(TicketNote).where(TicketNote.ticket_id.in_(ticket_ids)))
-        await db.execute(delete(OutboxMail).where(OutboxMail.ticket_id.in_(ticket_ids)))
-        await db.execute(delete(Ticket).where(Ticket.id.in_(ticket_ids)))
-    if sessions:
-        await db.execute(delete(Feedback).where(Feedback.session_id.in_(sessions)))
-        await db.execute(delete(Unanswered).where(Unanswered.session_id.in_(sessions)))
-        await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id.in_(sessions)))
-        await db.execute(delete(ChatSession).where(ChatSession.id.in_(sessions)))
-        db.add(ErasureRequest(sender_ids=sorted(sessions)))
-    await db.flush()
+    await erasure.erase(
+        db, held.session_ids, registration=held.registration, ticket_ids=[t.id for t in held.tickets], today=today
+    )

@@ -14,11 +14,11 @@ import sys
 
 from sqlalchemy.exc import IntegrityError
 
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.migrate import upgrade
-from server.db.models import StaffRole
 from server.settings import get_settings
 from server.staff import MIN_PASSWORD_LENGTH, create_user
+from store.engine import create_engine, session_factory, transaction
+from store.migrate import upgrade
+from store.models import StaffRole
 
 
 def read_password() -> str:

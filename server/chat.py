@@ -14,16 +14,18 @@ from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from contract import Effect, Intent, Slot, TurnState
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
-from server.db.base import utcnow
-from server.db.engine import transaction
-from server.db.models import ChatSession, ErasureRequest, Feedback, TurnLog, Unanswered, UndeliveredMessage
 from server.engine_client import EngineClient, EngineUnavailable, Turn
 from server.erasure import TrackerEraser
 from server.notify import OutboxSender
 from server.ratelimit import RateLimits
+from store.base import utcnow
+from store.engine import transaction
+from store.erasure import erase
+from store.models import ChatSession, TurnLog, Unanswered, UndeliveredMessage
 
 logger = logging.getLogger(__name__)
 
@@ -66,27 +68,22 @@ def to_api(turn: Turn, session_id: str) -> ChatResponse:
         elif buttons and messages:
             messages[-1].buttons.extend(buttons)
     slots = turn.slots
-    topic = turn.slots_set.get("topic") if "topic" in turn.slots_set else None
+    topic = turn.slots_set.get(Slot.TOPIC) if Slot.TOPIC in turn.slots_set else None
     route = None
-    if slots.get("route_service"):
+    if slots.get(Slot.ROUTE_SERVICE):
         route = Route(
-            service=str(slots["route_service"]), ticket=slots.get("route_ticket"), ru=slots.get("route_ru")
+            service=str(slots[Slot.ROUTE_SERVICE]),
+            ticket=slots.get(Slot.ROUTE_TICKET),
+            ru=slots.get(Slot.ROUTE_RU),
         )
     form = None
-    active_loop = turn.state.get("active_loop")
-    if active_loop:
-        form = FormState(name=str(active_loop), requested_slot=turn.state.get("requested_slot"))
+    if turn.state.active_loop:
+        form = FormState(name=turn.state.active_loop, requested_slot=turn.state.requested_slot)
     return ChatResponse(session_id=session_id, messages=messages, topic=topic, route=route, form=form)
 
 
-#: The knowledge entry said at once when the user's message signals an emergency.
-EMERGENCY = "urgence"
-#: The intent of a message the understanding was not sure about.
-FALLBACK_INTENT = "nlu_fallback"
-#: The action that erases a registration and queues its conversations for erasure.
-WITHDRAWAL_ACTION = "action_submit_retrait"
-#: The action that stores a ticket and queues its e-mail.
-TRANSMISSION_ACTION = "action_submit_transmission"
+#: The knowledge entry said at once when the user's message signals an emergency (the intent's name).
+EMERGENCY = Intent.EMERGENCY
 
 
 def is_emergency_intent(intent: str | None) -> bool:
@@ -213,7 +210,7 @@ class ChatService:
                 row.offered_payloads = list(payloads)
 
     async def forget(self, session_id: str) -> bool:
-        """Erase one conversation: its transcript in the engine, its ratings and unanswered messages.
+        """Erase one conversation (``store.erasure.erase``): its rows here, then its transcript in the engine.
 
         The statistics rows (``turn_log``: topic, no text) stay.  Returns False
         when the session is unknown.
@@ -224,11 +221,7 @@ class ChatService:
             row = await db.get(ChatSession, session_id)
             if row is None:
                 return False
-            await db.execute(delete(Feedback).where(Feedback.session_id == session_id))
-            await db.execute(delete(Unanswered).where(Unanswered.session_id == session_id))
-            await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id == session_id))
-            await db.delete(row)
-            db.add(ErasureRequest(sender_ids=[session_id]))
+            await erase(db, [session_id])
         if self._eraser is not None:
             await self._eraser.run_pending()
         return True
@@ -239,7 +232,7 @@ class ChatService:
         channel: str,
         text: str,
         response: ChatResponse,
-        state: dict[str, Any],
+        state: TurnState,
         *,
         delivered: bool = False,
     ) -> None:
@@ -250,8 +243,8 @@ class ChatService:
         answer to a form (a name, an address), which is personal data.
         """
         payloads = [b.payload for m in response.messages for b in m.buttons]
-        in_form = bool(state.get("form_at_start") or state.get("active_loop"))
-        fallback = state.get("intent") == FALLBACK_INTENT
+        in_form = state.in_form
+        fallback = state.intent == Intent.FALLBACK
         async with transaction(self._sessions) as db:
             row = await db.get(ChatSession, session_id)
             if row is not None:
@@ -327,24 +320,23 @@ class ChatService:
                 # Nothing said: a custom action or a form's validation failed, which Rasa hides.
                 health = await self._engine.action_server_health()
                 if health["status"] != "ok":
-                    in_form = bool(turn.state.get("form_at_start") or turn.state.get("active_loop"))
-                    raise EngineUnavailable("actions", health.get("error", "down"), in_form=in_form)
+                    raise EngineUnavailable("actions", health.get("error", "down"), in_form=turn.state.in_form)
         except EngineUnavailable as exc:
             exc.session_id = sid
             if keep_undelivered:
                 await self._keep_undelivered(sid, channel, text, exc.component)
             raise
-        response = ensure_emergency_answer(to_api(turn, sid), turn.state.get("intent"), turn.state.get("emergency"))
+        response = ensure_emergency_answer(to_api(turn, sid), turn.state.intent, turn.state.emergency)
         if self._limits is not None:
-            await self._limits.after_turn(sid, client or sid, at_summary, response.form, turn.state.get("actions", []))
+            await self._limits.after_turn(sid, client or sid, at_summary, turn.state)
         try:
             await self._record_turn(sid, channel, text, response, turn.state, delivered=keep_undelivered)
         except SQLAlchemyError as exc:
             # The engine has handled the turn (a registration may be saved): the answer is still given.
             logger.error("chat: the turn could not be recorded (%s)", type(exc).__name__)
-        if self._eraser is not None and WITHDRAWAL_ACTION in turn.state.get("actions", []):
+        if self._eraser is not None and turn.state.did(Effect.REGISTRATION_WITHDRAWN):
             # The engine has saved this turn: its events can now be erased with the others.
             await self._eraser.run_pending()
-        if self._outbox is not None and TRANSMISSION_ACTION in turn.state.get("actions", []):
+        if self._outbox is not None and turn.state.did(Effect.TICKET_CREATED):
             self._outbox.wake()  # send the new ticket's e-mail now rather than at the next poll
         return response

@@ -9,12 +9,12 @@ from fastapi import Depends, HTTPException, Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from server.chat import ChatService
-from server.db.engine import transaction
-from server.db.models import StaffRole, StaffUser
 from server.engine_client import EngineClient
 from server.feedback import FeedbackService
 from server.settings import Settings
 from server.staff import COOKIE, user_for_token
+from store.engine import transaction
+from store.models import StaffRole, StaffUser
 
 
 def get_settings_dep(request: Request) -> Settings:

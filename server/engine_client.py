@@ -11,6 +11,8 @@ from typing import Any
 
 import httpx
 
+from contract import TurnState
+
 CHANNEL_PATH = "/webhooks/frontdoor"
 
 logger = logging.getLogger(__name__)
@@ -52,20 +54,18 @@ class _Unreached(Exception):
 
 @dataclass(frozen=True)
 class Turn:
-    """The engine's answer to one user message."""
+    """The engine's answer to one user message: the bot's messages and the turn's state (``contract``)."""
 
     messages: list[dict[str, Any]]
-    state: dict[str, Any] = field(default_factory=dict)
+    state: TurnState = field(default_factory=TurnState)
 
     @property
     def slots(self) -> dict[str, Any]:
-        slots = self.state.get("slots")
-        return slots if isinstance(slots, dict) else {}
+        return self.state.slots
 
     @property
     def slots_set(self) -> dict[str, Any]:
-        slots = self.state.get("slots_set")
-        return slots if isinstance(slots, dict) else {}
+        return self.state.slots_set
 
 
 class EngineClient:
@@ -141,7 +141,7 @@ class EngineClient:
         state = body.get("state") if isinstance(body, dict) else None
         if not isinstance(messages, list):
             raise EngineUnavailable("engine", "invalid reply")
-        return Turn(messages=messages, state=state if isinstance(state, dict) else {})
+        return Turn(messages=messages, state=TurnState.from_dict(state))
 
     async def instance_health(self, engine_url: str) -> dict[str, Any]:
         try:

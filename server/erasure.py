@@ -1,27 +1,18 @@
-"""Deleting withdrawn people's conversations from the engine's tracker store.
+"""The front door's side of erasure: deleting withdrawn or erased conversations from the tracker store.
 
-A withdrawal (action server) queues the conversations to erase in the table
-``erasure_requests``, in the same transaction that deletes the registration.
-The front door runs the queue once the engine has saved the turn, and at
-start-up, so that a crash in between only delays the erasure.
+Every erasure (``store.erasure.erase``) queues the conversations to delete in
+``erasure_requests``, in the same transaction as the rest.  The front door runs
+the queue once the engine has saved the turn, after an erasure by staff, and at
+start-up, so that a crash in between only delays it.  ``events`` is the process's
+one connection to the tracker store (``store.tracker_events``).
 """
 
 from __future__ import annotations
 
-import logging
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from sqlalchemy import bindparam, delete, text
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
-
-from server.db.engine import create_engine, transaction
-from server.db.models import UndeliveredMessage
-from server.db.registrations import pending_erasures
-
-logger = logging.getLogger(__name__)
-
-#: Rasa's SQL tracker store keeps one row per event, keyed by the conversation's sender id.
-_DELETE_EVENTS = text("DELETE FROM events WHERE sender_id IN :ids").bindparams(bindparam("ids", expanding=True))
+from store.erasure import run_pending
+from store.tracker_events import TrackerEvents
 
 
 class TrackerEraser:
@@ -29,33 +20,11 @@ class TrackerEraser:
         self, sessions: async_sessionmaker[AsyncSession], tracker_url: str, pool_size: int = 1, max_overflow: int = 1
     ) -> None:
         self._sessions = sessions
-        self._tracker_url = tracker_url
-        self._pool = (pool_size, max_overflow)
-        self._tracker: AsyncEngine | None = None
-
-    def _tracker_engine(self) -> AsyncEngine:
-        if self._tracker is None:
-            self._tracker = create_engine(self._tracker_url, *self._pool)
-        return self._tracker
+        self.events = TrackerEvents(tracker_url, pool_size, max_overflow)
 
     async def run_pending(self) -> int:
         """Erase every queued conversation; return how many were erased."""
-        try:
-            async with transaction(self._sessions) as db:
-                requests = list(await pending_erasures(db))
-                if not requests:
-                    return 0
-                senders = sorted({sender for request in requests for sender in request.sender_ids})
-                async with self._tracker_engine().begin() as tracker:
-                    await tracker.execute(_DELETE_EVENTS, {"ids": senders})
-                await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.session_id.in_(senders)))
-                for request in requests:
-                    await db.delete(request)
-                return len(senders)
-        except SQLAlchemyError as exc:
-            logger.error("erasure: not done yet (%s); retried after the next withdrawal or restart", type(exc).__name__)
-            return 0
+        return await run_pending(self._sessions, self.events)
 
     async def aclose(self) -> None:
-        if self._tracker is not None:
-            await self._tracker.dispose()
+        await self.events.aclose()

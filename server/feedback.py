@@ -6,8 +6,8 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from knowledge.loader import get_knowledge
 from server.chat import SESSION_ID_PATTERN
-from server.db.engine import transaction
-from server.db.models import ChatSession, Feedback, Unanswered
+from store.engine import transaction
+from store.models import ChatSession, Feedback, Unanswered
 
 
 class UnknownSession(LookupError):

@@ -16,13 +16,23 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.openapi import complete_schema
-from server.api.routes import access, admin, admin_knowledge, admin_pages, chat, feedback, glossaire, health, pages
+from server.api.routes import (
+    access,
+    admin,
+    admin_knowledge,
+    admin_pages,
+    admin_registrations,
+    admin_reports,
+    admin_tickets,
+    chat,
+    feedback,
+    glossaire,
+    health,
+    pages,
+)
 from server.api.routes.pages import STATIC
 from server.channels import whatsapp
-from server.channels.webchat import SOCKET_PATH, WebchatChannel
 from server.chat import ChatService
-from server.db.engine import create_engine, session_factory, warn_if_pools_exceed_server
-from server.db.migrate import upgrade
 from server.engine_client import EngineClient
 from server.erasure import TrackerEraser
 from server.feedback import FeedbackService
@@ -31,6 +41,9 @@ from server.purge import RetentionJob
 from server.ratelimit import RateLimits
 from server.security import SecuredApp, require_utf8_body
 from server.settings import Settings, get_settings
+from server.widget import SOCKET_PATH, WebchatChannel
+from store.engine import create_engine, session_factory, warn_if_pools_exceed_server
+from store.migrate import upgrade
 
 
 def _validation_detail(exc: RequestValidationError) -> str:
@@ -51,7 +64,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         get_knowledge()  # a broken content file fails here, naming file and field
         await anyio.to_thread.run_sync(upgrade, settings.database_url)
         db_engine = create_engine(settings.database_url, settings.db_pool_size, settings.db_max_overflow)
-        await warn_if_pools_exceed_server(db_engine, settings)
+        await warn_if_pools_exceed_server(
+            db_engine, settings.db_pool_size, settings.db_max_overflow, len(settings.engine_instance_urls())
+        )
         client = engine_client or EngineClient(
             settings.engine_instance_urls(),
             settings.require_engine_token(),
@@ -73,7 +88,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
         app.state.feedback = FeedbackService(sessions)
         sending = asyncio.create_task(sender.run_forever(), name="outbox")
         receiving = whatsapp.start(app, sessions)
-        retention = asyncio.create_task(RetentionJob(settings, sessions).run_forever(), name="retention")
+        retention = asyncio.create_task(
+            RetentionJob(settings, sessions, events=eraser.events).run_forever(), name="retention"
+        )
         try:
             yield
         finally:
@@ -120,6 +137,9 @@ def create_app(settings: Settings | None = None, engine_client: EngineClient | N
 
     app.include_router(chat.router)
     app.include_router(admin.router)
+    app.include_router(admin_tickets.router)
+    app.include_router(admin_registrations.router)
+    app.include_router(admin_reports.router)
     app.include_router(admin_knowledge.router)
     app.include_router(access.router)
     app.include_router(admin_pages.router)

@@ -14,19 +14,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import os
+import socket
 from email.message import EmailMessage
 
 import aiosmtplib
-from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.base import utcnow
-from server.db.engine import transaction
-from server.db.models import NotificationState, OutboxMail, Ticket
 from server.settings import Settings
+from store.base import utcnow
+from store.engine import transaction
+from store.models import NotificationState, OutboxMail, Ticket
+from store.outbox import claim_due, release
 
 logger = logging.getLogger(__name__)
+
+#: Mails claimed (and sent) per round.
+CLAIM_BATCH = 50
 
 
 def backoff(attempts: int, base_s: float, max_s: float) -> dt.timedelta:
@@ -39,6 +44,8 @@ class OutboxSender:
         self._sessions = sessions
         self._settings = settings
         self._wake = asyncio.Event()
+        #: This sender's name in the outbox's claims (one per process; several front doors may run).
+        self._id = f"{socket.gethostname()[:24]}:{os.getpid()}:{id(self):x}"
 
     @property
     def enabled(self) -> bool:
@@ -70,23 +77,14 @@ class OutboxSender:
         """Send the mails that are due; return how many were sent.
 
         The database is not held while the SMTP server answers: the due mails are
-        read in one short transaction, sent, and each result written in another.
+        claimed in one short transaction (``store.outbox``: no other sender takes
+        them), sent, and each result written, and the claim released, in another.
         """
         if not self.enabled:
             return 0
-        async with self._sessions() as db:
-            due = (
-                (
-                    await db.execute(
-                        select(OutboxMail)
-                        .where(OutboxMail.state != NotificationState.ENVOYEE, OutboxMail.next_attempt_at <= utcnow())
-                        .order_by(OutboxMail.id)
-                        .limit(50)
-                    )
-                )
-                .scalars()
-                .all()
-            )
+        # Claimed for as long as sending them all may take: another front door leaves them alone.
+        lease = dt.timedelta(seconds=self._settings.smtp_timeout_s * (CLAIM_BATCH + 1))
+        due = await claim_due(self._sessions, self._id, lease, CLAIM_BATCH)
         sent = 0
         for mail in due:
             error: str | None = None
@@ -106,6 +104,7 @@ class OutboxSender:
             mail = await db.get(OutboxMail, mail_id)
             if mail is None:
                 return
+            release(mail)
             mail.attempts += 1
             if error is None:
                 mail.state = NotificationState.ENVOYEE

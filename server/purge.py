@@ -24,28 +24,33 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import delete, or_, select, text
+from sqlalchemy import delete, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from server.db.base import utcnow
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.models import (
+from server.settings import Settings, get_settings
+from store.base import utcnow
+from store.engine import create_engine, session_factory, transaction
+from store.erasure import erase
+from store.models import (
     ChatSession,
     Feedback,
     NotificationState,
     OutboxMail,
     Ticket,
-    TicketNote,
     TicketStatus,
     Unanswered,
     UndeliveredMessage,
 )
-from server.settings import Settings, get_settings
+from store.tracker_events import TrackerEvents
 
 logger = logging.getLogger(__name__)
 
-_DELETE_OLD_EVENTS = text("DELETE FROM events WHERE timestamp < :cutoff")
+#: Tables the purge empties of what is past retention (with ``inbound_messages``, purged by its channel's
+#: worker after ``server.channels.inbound.KEEP_DONE``).  See ``store.erasure.KEPT`` for what stays, and why.
+PURGED_TABLES = frozenset(
+    {"chat_sessions", "feedback", "unanswered", "undelivered_messages", "outbox", "tickets", "ticket_notes"}
+)
 
 
 @dataclass
@@ -68,56 +73,64 @@ def _count(result: object) -> int:
 async def purge_front_door(
     db: AsyncSession, cutoff: dt.datetime, ticket_cutoff: dt.datetime, report: PurgeReport
 ) -> None:
-    """The front door's rows (one transaction, the caller's)."""
+    """The front door's rows (one transaction, the caller's).
+
+    The conversations last seen before ``cutoff`` are erased whole (``store.erasure.erase``,
+    their transcripts going by age from the tracker store); then what is older than
+    ``cutoff`` in the conversations still going on.
+    """
     old_sessions = select(ChatSession.id).where(ChatSession.last_seen_at < cutoff)
-    report.feedback = _count(
-        await db.execute(
-            delete(Feedback).where(or_(Feedback.created_at < cutoff, Feedback.session_id.in_(old_sessions)))
-        )
+    erased = await erase(db, old_sessions, queue_transcripts=False)
+    report.chat_sessions = erased.get("chat_sessions", 0)
+    report.feedback = erased.get("feedback", 0) + _count(
+        await db.execute(delete(Feedback).where(Feedback.created_at < cutoff))
     )
-    report.unanswered = _count(
-        await db.execute(
-            delete(Unanswered).where(or_(Unanswered.created_at < cutoff, Unanswered.session_id.in_(old_sessions)))
-        )
+    report.unanswered = erased.get("unanswered", 0) + _count(
+        await db.execute(delete(Unanswered).where(Unanswered.created_at < cutoff))
     )
-    report.undelivered = _count(
-        await db.execute(
-            delete(UndeliveredMessage).where(
-                or_(UndeliveredMessage.received_at < cutoff, UndeliveredMessage.session_id.in_(old_sessions))
-            )
-        )
+    report.undelivered = erased.get("undelivered_messages", 0) + _count(
+        await db.execute(delete(UndeliveredMessage).where(UndeliveredMessage.received_at < cutoff))
     )
-    report.chat_sessions = _count(await db.execute(delete(ChatSession).where(ChatSession.last_seen_at < cutoff)))
     report.sent_mails = _count(
         await db.execute(
             delete(OutboxMail).where(OutboxMail.state == NotificationState.ENVOYEE, OutboxMail.sent_at < cutoff)
         )
     )
-    old_tickets = select(Ticket.id).where(Ticket.status == TicketStatus.CLOS, Ticket.closed_at < ticket_cutoff)
-    await db.execute(delete(TicketNote).where(TicketNote.ticket_id.in_(old_tickets)))
-    await db.execute(delete(OutboxMail).where(OutboxMail.ticket_id.in_(old_tickets)))
-    report.tickets = _count(
-        await db.execute(delete(Ticket).where(Ticket.status == TicketStatus.CLOS, Ticket.closed_at < ticket_cutoff))
+    old_tickets = (
+        (
+            await db.execute(
+                select(Ticket.id).where(Ticket.status == TicketStatus.CLOS, Ticket.closed_at < ticket_cutoff)
+            )
+        )
+        .scalars()
+        .all()
     )
+    report.tickets = (await erase(db, [], ticket_ids=old_tickets)).get("tickets", 0)
 
 
 async def purge(
-    settings: Settings, sessions: async_sessionmaker[AsyncSession], now: dt.datetime | None = None
+    settings: Settings,
+    sessions: async_sessionmaker[AsyncSession],
+    now: dt.datetime | None = None,
+    events: TrackerEvents | None = None,
 ) -> PurgeReport:
-    """Apply the retention periods once; see the module's docstring."""
+    """Apply the retention periods once; see the module's docstring.
+
+    ``events``: the process's tracker store connection; without it, one is opened for this run.
+    """
     now = now or utcnow()
     cutoff = now - dt.timedelta(days=settings.retention_days)
     ticket_cutoff = now - dt.timedelta(days=settings.ticket_retention_days)
     report = PurgeReport()
-    tracker = create_engine(settings.tracker_url, 1, 0)
+    tracker = events or TrackerEvents(settings.tracker_url, 1, 0)
     try:
-        async with tracker.begin() as conn:
-            report.tracker_events = _count(await conn.execute(_DELETE_OLD_EVENTS, {"cutoff": cutoff.timestamp()}))
+        report.tracker_events = await tracker.delete_older_than(cutoff)
     except SQLAlchemyError as exc:  # not created yet (no conversation), or unreachable
         report.tracker_done = False
         logger.warning("purge: tracker store not purged (%s)", type(exc).__name__)
     finally:
-        await tracker.dispose()
+        if events is None:
+            await tracker.aclose()
     async with transaction(sessions) as db:
         await purge_front_door(db, cutoff, ticket_cutoff, report)
     return report
@@ -135,15 +148,17 @@ class RetentionJob:
         settings: Settings,
         sessions: async_sessionmaker[AsyncSession],
         clock: Callable[[], dt.datetime] = utcnow,
+        events: TrackerEvents | None = None,
     ) -> None:
         self._settings = settings
         self._sessions = sessions
         self._clock = clock
+        self._events = events
         self.runs = 0
 
     async def run_once(self) -> PurgeReport | None:
         try:
-            report = await purge(self._settings, self._sessions, self._clock())
+            report = await purge(self._settings, self._sessions, self._clock(), self._events)
         except SQLAlchemyError as exc:
             logger.error("purge: not done (%s), retried at the next run", type(exc).__name__)
             return None

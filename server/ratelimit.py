@@ -25,16 +25,17 @@ Form submissions.  The registration and the ticket are saved by the action
 server; the front door only sees, after each turn, which form runs and which
 question it asks, and which actions ran.  So:
 
-1. after a turn that leaves a form at its summary (requested slot
-   ``confirmation`` of ``inscription_partenaire``, ``confirmation_transmission``
-   of ``transmission_demande``), the conversation is marked as being at the
-   summary (for an hour, in the same storage);
+1. after a turn that leaves a form at its summary (``contract.SUMMARY_SLOTS``:
+   requested slot ``confirmation`` of ``inscription_partenaire``,
+   ``confirmation_transmission`` of ``transmission_demande``), the conversation is
+   marked as being at the summary (for an hour, in the same storage);
 2. the next message of a conversation so marked is the one that can save: the
    client's submission budget is checked first, without using it.  When it is
    spent, the message is refused (429) and never reaches the engine, so
    nothing is saved; the form stays at its summary and can be confirmed later;
 3. after that turn, when the submit action (``action_submit_inscription``,
-   ``action_submit_transmission``) ran, one submission is counted.  « Annuler »
+   ``action_submit_transmission``) ran, which it reports as the effect
+   ``submission`` (``contract.Effect``), one submission is counted.  « Annuler »
    at the summary also runs it and is counted too: the budget errs on the safe side.
 
 The submit actions only run after the summary was asked, so every saved form
@@ -53,19 +54,18 @@ from typing import Any
 from limits import RateLimitItem, parse
 from limits.aio.storage import MemoryStorage, RedisStorage, Storage
 from limits.aio.strategies import MovingWindowRateLimiter
+from limits.errors import ConcurrentUpdateError, StorageError
+from redis.exceptions import RedisError
 
+from contract import SUMMARY_SLOTS, Effect, TurnState
 from knowledge.messages import message
 from server.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-#: Forms and the slot of their summary: the answer to it saves the form.
-SUMMARY_SLOTS = {
-    "inscription_partenaire": "confirmation",
-    "transmission_demande": "confirmation_transmission",
-}
-#: The actions that save a form (they also run when it is cancelled).
-SUBMIT_ACTIONS = frozenset({"action_submit_inscription", "action_submit_transmission"})
+#: What a failing storage raises (Redis down or slow): the message is let through, and only these.
+#: Any other exception is a bug of the limiter and propagates.
+STORAGE_ERRORS = (RedisError, StorageError, ConcurrentUpdateError, OSError, TimeoutError)
 #: How long a conversation stays marked as being at a summary.
 SUMMARY_MARK_S = 3600
 KEY_PREFIX = "partenaires-sante"
@@ -100,7 +100,7 @@ class Budgets:
 
 
 def at_summary(form: Any) -> bool:
-    """The turn left a form at its summary (``form`` is the chat API's ``FormState``, or None)."""
+    """The chat API's ``FormState`` (or None) is at its form's summary (``contract.SUMMARY_SLOTS``)."""
     if form is None:
         return False
     return SUMMARY_SLOTS.get(getattr(form, "name", None) or "") == getattr(form, "requested_slot", None)
@@ -142,7 +142,7 @@ class RateLimits:
             if await self._limiter.hit(item, budget, key):
                 return
             stats = await self._limiter.get_window_stats(item, budget, key)
-        except Exception as exc:  # noqa: BLE001 - the storage is down: let the message through
+        except STORAGE_ERRORS as exc:  # the storage is down: let the message through
             logger.warning("rate limits: storage unavailable (%s), message let through", type(exc).__name__)
             return
         raise RateLimited(budget, math.ceil(stats.reset_time - time.time()))
@@ -168,23 +168,21 @@ class RateLimits:
             if await self._limiter.test(self.budgets.submissions, "submissions", client):
                 return True
             stats = await self._limiter.get_window_stats(self.budgets.submissions, "submissions", client)
-        except Exception as exc:  # noqa: BLE001 - the storage is down: let the message through
+        except STORAGE_ERRORS as exc:  # the storage is down: let the message through
             logger.warning("rate limits: storage unavailable (%s), message let through", type(exc).__name__)
             return False
         raise RateLimited("submissions", math.ceil(stats.reset_time - time.time()))
 
-    async def after_turn(
-        self, session_id: str, client: str, was_at_summary: bool, form: Any, actions: list[str]
-    ) -> None:
+    async def after_turn(self, session_id: str, client: str, was_at_summary: bool, state: TurnState) -> None:
         """After a turn: count a submission, and mark or unmark the conversation as being at a summary."""
         try:
-            if was_at_summary and SUBMIT_ACTIONS.intersection(actions):
+            if was_at_summary and state.did(Effect.SUBMISSION):
                 await self._limiter.hit(self.budgets.submissions, "submissions", client)
             mark = self._mark(session_id)
-            if at_summary(form):
+            if state.at_summary():
                 await self._storage.clear(mark)
                 await self._storage.incr(mark, SUMMARY_MARK_S)
             elif was_at_summary:
                 await self._storage.clear(mark)
-        except Exception as exc:  # noqa: BLE001 - the storage is down: the turn is answered anyway
+        except STORAGE_ERRORS as exc:  # the storage is down: the turn is answered anyway
             logger.warning("rate limits: storage unavailable (%s)", type(exc).__name__)

@@ -14,7 +14,6 @@ import yaml
 
 from server.settings import ROOT, VAR_DIR, Settings
 
-ENGINE_VENV = Path(os.environ.get("ENGINE_VENV", ROOT / ".venv-engine"))
 MODELS_DIR = ROOT / "models"
 ENDPOINTS = ROOT / "bot" / "endpoints.yml"
 #: Generated engine endpoints (bot/endpoints.yml plus the Redis lock store), one file per stack.
@@ -107,7 +106,7 @@ def build_stack(settings: Settings) -> Stack:
             "PYTHONUNBUFFERED": "1",
         }
     )
-    engine_python = ENGINE_VENV / "bin" / "python"
+    engine_python = settings.engine_venv / "bin" / "python"
     commands: dict[str, str] = {}
     for index, port in enumerate(engine_ports):
         name = "engine" if len(engine_ports) == 1 else f"engine{index + 1}"
@@ -116,7 +115,7 @@ def build_stack(settings: Settings) -> Stack:
             f"--credentials bot/credentials.yml --interface 127.0.0.1 --port {port}"
         )
     commands |= {
-        "actions": f"exec {sys.executable} -m rasa_sdk --actions actions --port {settings.action_port}",
+        "actions": f"exec {sys.executable} -m actions.serve --actions actions --port {settings.action_port}",
         "web": (
             f"exec {sys.executable} -m uvicorn --factory server.main:create_app "
             f"--host {settings.host} --port {settings.port} --no-access-log"

@@ -12,39 +12,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-ROOT = Path(__file__).resolve().parent.parent
+from store.settings import ROOT as ROOT
+from store.settings import StoreSettings, absolute_sqlite, env_file
+
 VAR_DIR = ROOT / "var"
 
 
-def _absolute_sqlite(url: str) -> str:
-    """``sqlite:///var/app.db`` is relative to the project root, not to the cwd."""
-    prefix, sep, path = url.partition(":///")
-    if not sep or not prefix.startswith("sqlite") or path.startswith("/") or path == ":memory:":
-        return url
-    return f"{prefix}:///{(ROOT / path).as_posix()}"
-
-
-class Settings(BaseSettings):
+class _Group(BaseSettings):
     #: hide_input_in_errors: an error at start never prints the values (secrets) it was given.
-    model_config = SettingsConfigDict(
-        env_file=ROOT / ".env", env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True
-    )
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True)
 
-    environment: Literal["development", "test", "production"] = "development"
 
-    host: str = "127.0.0.1"
-    port: int = Field(default=8000, ge=1, le=65535)
+class EngineSettings(_Group):
+    """The engine (Rasa) and the action server: where they listen, how the front door reaches them."""
 
-    #: The application database (SQLAlchemy URL); PostgreSQL with postgresql+psycopg://.
-    database_url: str = "sqlite:///var/app.db"
     #: Rasa's SQL tracker store (SQLAlchemy 1.4 URL, used by the engine).
     tracker_url: str = "sqlite:///var/tracker.db"
-
-    #: Connection pool of each of our SQLAlchemy engines (PostgreSQL; SQLite ignores them).  Every
-    #: process holding a pool (front door: 2, action server: 1, each engine: 1, see docs/deployment.md)
-    #: may open pool + overflow connections: keep the sum under PostgreSQL's max_connections.
-    db_pool_size: int = Field(default=5, ge=1)
-    db_max_overflow: int = Field(default=5, ge=0)
 
     engine_url: str = "http://127.0.0.1:5005"
     #: Several engine instances (JSON list of base URLs); empty: ENGINE_URL alone.  Each session goes
@@ -62,11 +45,12 @@ class Settings(BaseSettings):
     action_server_url: str = "http://127.0.0.1:5055"
     action_port: int = Field(default=5055, ge=1, le=65535)
 
-    max_message_chars: int = Field(default=1000, ge=1)
+    #: The engine's environment (Python 3.10, Rasa), used by the launcher.
+    engine_venv: Path = ROOT / ".venv-engine"
 
-    #: Sites allowed to embed the widget (origins, e.g. ["https://www.chru-nancy.fr"]);
-    #: empty: only pages served by the front door itself.
-    webchat_allowed_origins: list[str] = Field(default_factory=list)
+
+class SmtpSettings(_Group):
+    """The tickets' e-mails (server/notify.py)."""
 
     #: SMTP server that receives the tickets' e-mails; unset (development): they wait in the outbox.
     smtp_host: str | None = None
@@ -82,6 +66,10 @@ class Settings(BaseSettings):
     smtp_retry_max_s: float = Field(default=3600.0, gt=0)
     smtp_attempts_before_failure: int = Field(default=5, ge=1)
     outbox_poll_s: float = Field(default=10.0, gt=0)
+
+
+class WhatsAppSettings(_Group):
+    """The WhatsApp channel (server/channels/whatsapp.py)."""
 
     #: WhatsApp Business Cloud API (server/channels/whatsapp.py).  The channel is off, its
     #: webhook answering 404, until the token, number id, app secret, verify token and hash key are set.
@@ -99,9 +87,9 @@ class Settings(BaseSettings):
     whatsapp_attempts_before_failure: int = Field(default=5, ge=1)
     whatsapp_poll_s: float = Field(default=10.0, gt=0)
 
-    #: Sites allowed to show the front door's pages in a frame (CSP ``frame-ancestors`` sources,
-    #: space-separated, e.g. "'self' https://www.hopital.example").  See server/security.py.
-    frame_ancestors: str = "'self'"
+
+class RateLimitSettings(_Group):
+    """The chat's rate limits (server/ratelimit.py)."""
 
     #: Rate limits (server/ratelimit.py), as "N/minute", "N/hour"…: messages per conversation,
     #: messages per client (IP address; WhatsApp: the sender), registrations and tickets per client.
@@ -111,6 +99,10 @@ class Settings(BaseSettings):
     rate_limit_submissions: str = "5/hour"
     #: (REDIS_URL, above, when set: the rate limits are shared by every worker through Redis;
     #: unset: kept in memory, per process.)
+
+
+class RetentionSettings(_Group):
+    """How long data is kept (server/purge.py)."""
 
     #: Retention (server/purge.py): conversations (tracker events, chat sessions, unanswered
     #: messages, ratings) older than this many days are deleted; closed tickets after
@@ -122,10 +114,36 @@ class Settings(BaseSettings):
     retention_interval_h: float = Field(default=24.0, ge=0)
     retention_start_delay_s: float = Field(default=300.0, ge=0)
 
-    @field_validator("database_url", "tracker_url")
+
+class Settings(RetentionSettings, RateLimitSettings, WhatsAppSettings, SmtpSettings, EngineSettings, StoreSettings):
+    """The front door's settings: the store's (``DATABASE_URL``, pool sizes) and the groups above, flat.
+
+    Each group is a class of its own; the variable names are those of its fields
+    (``SMTP_HOST``…).  ``get_settings`` reads the environment and the ``.env``
+    (``store.settings.env_file``); ``Settings(...)`` built directly reads the environment only.
+    """
+
+    model_config = SettingsConfigDict(env_file_encoding="utf-8", extra="ignore", hide_input_in_errors=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+
+    max_message_chars: int = Field(default=1000, ge=1)
+
+    #: Sites allowed to embed the widget (origins, e.g. ["https://www.chru-nancy.fr"]);
+    #: empty: only pages served by the front door itself.
+    webchat_allowed_origins: list[str] = Field(default_factory=list)
+
+    #: Sites allowed to show the front door's pages in a frame (CSP ``frame-ancestors`` sources,
+    #: space-separated, e.g. "'self' https://www.hopital.example").  See server/security.py.
+    frame_ancestors: str = "'self'"
+
+    @field_validator("tracker_url")
     @classmethod
-    def _resolve_sqlite(cls, value: str) -> str:
-        return _absolute_sqlite(value)
+    def _resolve_tracker_sqlite(cls, value: str) -> str:
+        return absolute_sqlite(value)
 
     @field_validator(
         "smtp_host",
@@ -282,4 +300,4 @@ def production_problems(settings: Settings) -> list[str]:
 
 @functools.cache
 def get_settings() -> Settings:
-    return Settings()
+    return Settings(_env_file=env_file())

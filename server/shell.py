@@ -6,7 +6,7 @@ front door) for the length of the conversation.
 
 from __future__ import annotations
 
-import os
+import argparse
 import signal
 import subprocess
 import sys
@@ -41,9 +41,8 @@ def _start_stack(url: str) -> subprocess.Popen[bytes]:
     raise SystemExit(f"The assistant did not start: see {ROOT / 'var' / 'shell-stack.log'}")
 
 
-def converse(url: str) -> None:
+def converse(url: str, mode: str = "patient") -> None:
     session_id = None
-    mode = os.environ.get("MODE", "patient")
     print("Type your message (Ctrl-D to quit).")
     with httpx.Client(base_url=url, timeout=60.0) as client:
         while True:
@@ -65,13 +64,16 @@ def converse(url: str) -> None:
             print(f"     [topic: {body['topic']}]")
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="A conversation with the assistant in the terminal.")
+    parser.add_argument("--mode", choices=("patient", "staff"), default="patient", help="whom the answers are for")
+    mode = parser.parse_args(argv).mode
     settings = get_settings()
     url = f"http://{settings.host}:{settings.port}"
     (ROOT / "var").mkdir(exist_ok=True)
     process = None if _healthy(url) else _start_stack(url)
     try:
-        converse(url)
+        converse(url, mode)
     finally:
         if process is not None:
             process.send_signal(signal.SIGINT)

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import secrets
 
+import anyio
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.base import utcnow
-from server.db.models import AuditEntry, StaffRole, StaffSession, StaffUser
+from store.base import utcnow
+from store.models import AuditEntry, StaffRole, StaffSession, StaffUser
 
 #: The cookie that carries a signed-in staff member's session token.
 COOKIE = "ps_staff"
@@ -20,8 +22,12 @@ SESSION_HOURS = 8
 MIN_PASSWORD_LENGTH = 12
 
 _hasher = PasswordHasher()
-#: Compared against when the user does not exist, so that both cases take as long.
-_DUMMY_HASH = _hasher.hash("not-a-password-0000")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Compared against when the user does not exist, so that both cases take as long (made on first use)."""
+    return _hasher.hash("not-a-password-0000")
 
 
 def hash_password(password: str) -> str:
@@ -30,12 +36,21 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def _verify(stored: str, password: str) -> bool:
+    try:
+        return bool(_hasher.verify(stored, password))
+    except (VerificationError, InvalidHashError):
+        return False
+
+
 def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
 async def create_user(db: AsyncSession, username: str, password: str, role: StaffRole) -> StaffUser:
-    user = StaffUser(username=username, password_hash=hash_password(password), role=role)
+    # argon2 takes tens of milliseconds of CPU: in a thread, so the event loop keeps serving.
+    password_hash = await anyio.to_thread.run_sync(hash_password, password)
+    user = StaffUser(username=username, password_hash=password_hash, role=role)
     db.add(user)
     await db.flush()
     return user
@@ -43,9 +58,8 @@ async def create_user(db: AsyncSession, username: str, password: str, role: Staf
 
 async def authenticate(db: AsyncSession, username: str, password: str) -> StaffUser | None:
     user = (await db.execute(select(StaffUser).where(StaffUser.username == username))).scalar_one_or_none()
-    try:
-        _hasher.verify(user.password_hash if user is not None else _DUMMY_HASH, password)
-    except (VerificationError, InvalidHashError):
+    stored = user.password_hash if user is not None else _dummy_hash()
+    if not await anyio.to_thread.run_sync(_verify, stored, password):
         return None
     if user is None or not user.active:
         return None

@@ -5,8 +5,10 @@ from __future__ import annotations
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, FollowupAction
 
+from contract import Form
+
 #: Forms that a question may interrupt; they resume where they were once it is answered.
-RESUMABLE_FORMS = frozenset({"inscription_partenaire", "orientation", "retrait_inscription", "transmission_demande"})
+RESUMABLE_FORMS = frozenset({Form.INSCRIPTION, Form.ORIENTATION, Form.RETRAIT, Form.TRANSMISSION})
 
 
 def resume_form(tracker: Tracker) -> list[EventType]:

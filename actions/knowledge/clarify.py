@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.knowledge.answer import answer
 from actions.knowledge.roles import normalise
 from actions.routage.offer import capitalised
+from contract import Intent
 from knowledge.annuaire import get_directory
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
@@ -39,7 +40,7 @@ MIN_COMPLAINT_CONFIDENCE = 0.05
 #: Never offered as a button: an emergency is answered at once or not at all (EmergencyGuard),
 #: and neither medical advice nor distress is a topic to pick from a menu.
 NEVER_OFFERED = ("hors_sujet", "soutien_detresse")
-EMERGENCY_PREFIX = "urgence"
+EMERGENCY_PREFIX = Intent.EMERGENCY
 
 
 def offerable(intent: str) -> bool:

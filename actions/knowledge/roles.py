@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from rasa_sdk import Tracker
 
+from contract.text import fold
 from knowledge.loader import KnowledgeBase
 from knowledge.schema import Entry
 
@@ -17,8 +17,7 @@ ROLE_ENTITY = "role"
 
 def normalise(words: str) -> str:
     """``Pairs-Aidantes`` -> ``pair aidante``: lower case, no accents, no plural ``s``."""
-    plain = unicodedata.normalize("NFKD", words.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
+    plain = fold(words)
     tokens = re.findall(r"[a-z0-9]+", plain.replace("_", " "))
     return " ".join(t[:-1] if len(t) > 3 and t.endswith("s") else t for t in tokens)
 

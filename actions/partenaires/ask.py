@@ -12,6 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common.templates import template
 from actions.partenaires.form_kit import (
     FAILURES_SLOT,
     buttons_for,
@@ -28,6 +29,7 @@ from knowledge.partenaires import FieldText, Option, get_partners
 Buttons = list[dict[str, str]]
 
 
+@template
 class AskQuestion(Action):
     slot: ClassVar[str] = ""
 
@@ -52,6 +54,7 @@ def field_question(field: FieldText, options: list[Option], stop: Buttons) -> tu
     return field.ask, buttons + stop
 
 
+@template
 class AskRegistrationField(AskQuestion):
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
         registration = get_partners().registration
@@ -119,6 +122,7 @@ class AskConfirmation(AskQuestion):
         return summary_text(tracker), [confirm, *change_buttons()]
 
 
+@template
 class AskWithdrawalField(AskQuestion):
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
         return field_question(get_partners().withdrawal.fields[self.slot], [], stop_buttons(tracker, self.slot))
@@ -132,6 +136,7 @@ class AskRetraitEmail(AskWithdrawalField):
     slot = "retrait_email"
 
 
+@template
 class AskOrientation(AskQuestion):
     def question(self, tracker: Tracker) -> tuple[str, Buttons]:
         orientation = get_partners().orientation

@@ -20,11 +20,13 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.common.templates import template
 from actions.partenaires.parsing import looks_like_question, matches_phrase
+from contract import Intent, Slot
 from knowledge.loader import get_knowledge
 from knowledge.partenaires import FieldText, Option, get_partners
 
-REQUESTED_SLOT = "requested_slot"
+REQUESTED_SLOT = Slot.REQUESTED_SLOT
 #: Wrong answers in a row, per question: ``{"email": 2}``.
 FAILURES_SLOT = "form_echecs"
 #: How a form ended without its normal outcome: "annule" (stopped) or "refus" (no consent).
@@ -38,7 +40,7 @@ MAX_TRIES = 3
 MIN_CONFIDENCE = 0.5
 #: "oui" and "non" in other words than the listed phrases must be this sure.
 SURE = 0.8
-EMERGENCY = "urgence"
+EMERGENCY = Intent.EMERGENCY
 #: Questions answered in the middle of a form besides the knowledge topics.
 OTHER_QUESTIONS = frozenset({"compare_roles", EMERGENCY})
 #: Entity set by the choice buttons (``/informer{"choix": "patient"}``) and by "changer l'email".
@@ -149,6 +151,7 @@ def consent_events(message: Said, consent_slot: str, at_slot: str) -> list[Event
     return None
 
 
+@template
 class FormValidator(Action):
     """``validate_<form>``: read the answer to the requested question, or say why it does not fit."""
 

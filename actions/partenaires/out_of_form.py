@@ -12,10 +12,11 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction
 from rasa_sdk.executor import CollectingDispatcher
 
+from contract import Form
 from knowledge.partenaires import get_partners
 
 #: Buttons whose offer a plain "oui" accepts, and the form each starts.
-ACCEPTED_BY_YES = {"/transmettre_demande": "transmission_demande", "/inscription_partenaire": "inscription_partenaire"}
+ACCEPTED_BY_YES = {"/transmettre_demande": Form.TRANSMISSION, "/inscription_partenaire": Form.INSCRIPTION}
 
 
 def offered_payloads(tracker: Tracker) -> list[str]:

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 import secrets
-import unicodedata
 from collections.abc import Iterable, Sequence
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 
+from contract.text import fold
 from knowledge.partenaires import Option
 
 #: Crockford's base-32 alphabet (no I, L, O, U): 10 characters = 50 random bits.
@@ -25,9 +25,7 @@ _APOSTROPHES = str.maketrans({"\u2019": "'", "\u2018": "'", "\u02bc": "'", "`": 
 
 def normalise(text: str) -> str:
     """Lower case, no accents, straight apostrophes, single spaces."""
-    text = unicodedata.normalize("NFKD", text.translate(_APOSTROPHES).casefold())
-    text = "".join(c for c in text if not unicodedata.combining(c))
-    return " ".join(text.split())
+    return " ".join(fold(text.translate(_APOSTROPHES)).split())
 
 
 def new_reference(prefix: str = REFERENCE_PREFIX) -> str:

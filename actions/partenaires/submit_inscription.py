@@ -16,9 +16,10 @@ from actions.common.mode import message_metadata
 from actions.partenaires.form_kit import CANCELLED, DECLINED, FAILURES_SLOT, OUTCOME_SLOT, SKIPPED
 from actions.partenaires.parsing import new_reference
 from actions.partenaires.validate_inscription import CONFIRMATION, CONSENT, CONSENT_AT, EXISTING, FORM, KEY
+from contract import ActionName, Effect, Slot
 from knowledge.partenaires import REGISTRATION_FIELDS, get_partners
-from server.db.engine import transaction
-from server.db.registrations import RegistrationData, save_registration
+from store.engine import transaction
+from store.registrations import RegistrationData, save_registration
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +53,13 @@ def reset() -> list[EventType]:
 
 class ActionSubmitInscription(Action):
     def name(self) -> str:
-        return "action_submit_inscription"
+        return ActionName.SUBMIT_INSCRIPTION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        # Saved, cancelled or declined: the front door counts one submission (contract.Effect).
+        return [*await self._submit(dispatcher, tracker), SlotSet(Slot.EFFECTS, [Effect.SUBMISSION])]
+
+    async def _submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> list[EventType]:
         registration = get_partners().registration
         outcome = tracker.get_slot(OUTCOME_SLOT)
         if outcome == DECLINED or tracker.get_slot(CONSENT) is False:
@@ -90,4 +95,4 @@ class ActionSubmitInscription(Action):
         dispatcher.utter_message(text=template.format(prenom=data.prenom, reference=result.reference))
         buttons = [b.model_dump() for b in registration.next_steps_buttons]
         dispatcher.utter_message(text=registration.next_steps, buttons=buttons)
-        return [*reset(), SlotSet("topic", None)]
+        return [*reset(), SlotSet(Slot.TOPIC, None)]

@@ -17,16 +17,17 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from actions.common.db import get_sessions
 from actions.partenaires.form_kit import CANCELLED, FAILURES_SLOT, OUTCOME_SLOT
+from contract import ActionName, Effect, Slot
 from knowledge.partenaires import WITHDRAWAL_FIELDS, get_partners
-from server.db.engine import transaction
-from server.db.registrations import withdraw
+from store.engine import transaction
+from store.registrations import withdraw
 
 logger = logging.getLogger(__name__)
 
 
 class ActionSubmitRetrait(Action):
     def name(self) -> str:
-        return "action_submit_retrait"
+        return ActionName.SUBMIT_RETRAIT
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
         partners = get_partners()
@@ -46,6 +47,8 @@ class ActionSubmitRetrait(Action):
             return reset
         if done:
             dispatcher.utter_message(text=texts.done)
+            # The front door erases the queued conversations once the engine has saved this turn.
+            return [*reset, SlotSet(Slot.EFFECTS, [Effect.REGISTRATION_WITHDRAWN])]
         else:
             retry = {"title": partners.buttons.retry, "payload": "/retrait_inscription"}
             dispatcher.utter_message(text=texts.not_found, buttons=[retry])

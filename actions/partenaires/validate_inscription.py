@@ -27,13 +27,14 @@ from actions.partenaires.parsing import (
     parse_phone,
     parse_reference,
 )
+from contract import Form, Slot
 from knowledge.partenaires import REGISTRATION_FIELDS, FieldText, Option, get_partners
-from server.db.registrations import find_by_email, reference_matches_email
+from store.registrations import find_by_email, reference_matches_email
 
-FORM = "inscription_partenaire"
+FORM = Form.INSCRIPTION
 CONSENT = "consentement"
 CONSENT_AT = "consentement_horodatage"
-CONFIRMATION = "confirmation"
+CONFIRMATION = Slot.CONFIRMATION
 #: One per run of the form: the save is idempotent on it.
 KEY = "inscription_cle"
 EXISTING = "reference_existante"

@@ -8,11 +8,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.partenaires.form_kit import CHOICE_ENTITY, FormValidator, Said
 from actions.partenaires.parsing import parse_choice
+from contract import Form
 from knowledge.partenaires import FieldText, Option, get_partners
 
 
 class ValidateOrientation(FormValidator):
-    form = "orientation"
+    form = Form.ORIENTATION
 
     def fields(self) -> list[str]:
         return list(get_partners().orientation.questions)

@@ -8,11 +8,12 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.partenaires.form_kit import FormValidator, Said
 from actions.partenaires.parsing import parse_email, parse_reference
+from contract import Form
 from knowledge.partenaires import WITHDRAWAL_FIELDS, FieldText, get_partners
 
 
 class ValidateRetraitInscription(FormValidator):
-    form = "retrait_inscription"
+    form = Form.RETRAIT
 
     def fields(self) -> list[str]:
         return list(WITHDRAWAL_FIELDS)

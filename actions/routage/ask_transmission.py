@@ -6,6 +6,7 @@ from typing import ClassVar
 
 from rasa_sdk import Tracker
 
+from actions.common.templates import template
 from actions.partenaires.ask import AskQuestion, Buttons
 from actions.partenaires.form_kit import buttons_for, stop_buttons, yes_no_buttons
 from actions.routage.offer import ROUTE_SERVICE
@@ -35,6 +36,7 @@ def service_name(tracker: Tracker) -> str:
     return service.name if service else ""
 
 
+@template
 class AskTransmission(AskQuestion):
     def stop_button(self, tracker: Tracker) -> Buttons:
         return stop_buttons(tracker, self.slot)

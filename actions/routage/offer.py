@@ -5,12 +5,13 @@ from __future__ import annotations
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from contract import Slot
 from knowledge.annuaire import get_directory
 
-ROUTE_SERVICE = "route_service"
+ROUTE_SERVICE = Slot.ROUTE_SERVICE
 ROUTE_REQUEST = "route_request"
-ROUTE_TICKET = "route_ticket"
-ROUTE_RU = "route_ru"
+ROUTE_TICKET = Slot.ROUTE_TICKET
+ROUTE_RU = Slot.ROUTE_RU
 
 
 def route_events(request_id: str, service: str | None = None) -> list[EventType]:

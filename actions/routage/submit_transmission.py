@@ -29,10 +29,11 @@ from actions.routage.validate_transmission import (
     TRANSCRIPT,
     TYPE,
 )
+from contract import ActionName, Effect, Slot
 from knowledge.annuaire import get_directory, get_representatives
-from server.db.engine import transaction
-from server.db.models import Ticket
-from server.db.tickets import Mail, TicketData, save_ticket
+from store.engine import transaction
+from store.models import Ticket
+from store.tickets import Mail, TicketData, save_ticket
 
 logger = logging.getLogger(__name__)
 
@@ -82,18 +83,24 @@ def reset() -> list[EventType]:
 
 class ActionSubmitTransmission(Action):
     def name(self) -> str:
-        return "action_submit_transmission"
+        return ActionName.SUBMIT_TRANSMISSION
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]) -> list[EventType]:
+        # Saved, cancelled or declined: the front door counts one submission (contract.Effect).
+        events, saved = await self._submit(dispatcher, tracker)
+        effects = [Effect.TICKET_CREATED, Effect.SUBMISSION] if saved else [Effect.SUBMISSION]
+        return [*events, SlotSet(Slot.EFFECTS, effects)]
+
+    async def _submit(self, dispatcher: CollectingDispatcher, tracker: Tracker) -> tuple[list[EventType], bool]:
         directory = get_directory()
         texts = directory.messages
         outcome = tracker.get_slot(OUTCOME_SLOT)
         if outcome == DECLINED or tracker.get_slot(CONSENT) is False:
             dispatcher.utter_message(text=texts.declined)
-            return reset()
+            return reset(), False
         if outcome == CANCELLED or tracker.get_slot(CONFIRMATION) is not True:
             dispatcher.utter_message(text=texts.cancelled)
-            return reset()
+            return reset(), False
         request_id = str(tracker.get_slot(TYPE))
         service_id = str(tracker.get_slot(ROUTE_SERVICE) or directory.requests[request_id].service)
         data = TicketData(
@@ -120,7 +127,7 @@ class ActionSubmitTransmission(Action):
         except SQLAlchemyError as exc:
             logger.error("transmission: saving failed (%s)", type(exc).__name__)
             dispatcher.utter_message(text=texts.save_failed)
-            return [SlotSet(CONFIRMATION, None), FollowupAction(FORM)]
+            return [SlotSet(CONFIRMATION, None), FollowupAction(FORM)], False
         service = directory.services[service_id]
         text = texts.saved.format(name=service.name, reference=reference, response_time=service.response_time)
         after_saved = directory.requests[request_id].after_saved
@@ -135,4 +142,4 @@ class ActionSubmitTransmission(Action):
             SlotSet(ROUTE_SERVICE, service_id),
             SlotSet(ROUTE_TICKET, reference),
             SlotSet(ROUTE_RU, data.ru),
-        ]
+        ], True

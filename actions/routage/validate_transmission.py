@@ -19,11 +19,12 @@ from actions.partenaires.form_kit import (
 )
 from actions.partenaires.parsing import parse_email, parse_free_text, parse_phone
 from actions.routage.offer import ROUTE_REQUEST, ROUTE_RU, ROUTE_SERVICE, capitalised
+from contract import Form, Slot
 from knowledge.annuaire import NO_MATCH_SERVICE, RU_REQUEST, get_directory, get_representatives, request_for
 from knowledge.loader import get_knowledge
 from knowledge.partenaires import FieldText, Option
 
-FORM = "transmission_demande"
+FORM = Form.TRANSMISSION
 TYPE = "demande_type"
 SITE = "ru_site"
 THEME = "ru_theme"
@@ -33,7 +34,7 @@ CONTACT = "contact"
 CONSENT = "consentement_transmission"
 CONSENT_AT = "transmission_horodatage"
 TRANSCRIPT = "transcription"
-CONFIRMATION = "confirmation_transmission"
+CONFIRMATION = Slot.CONFIRMATION_TRANSMISSION
 KEY = "transmission_cle"
 FIELDS = (TYPE, SITE, THEME, RU, DESCRIPTION, CONTACT, CONSENT, TRANSCRIPT, CONFIRMATION)
 #: A question not needed for this request holds this value.

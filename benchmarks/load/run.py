@@ -27,7 +27,6 @@ import argparse
 import asyncio
 import datetime as dt
 import json
-import math
 import os
 import platform
 import random
@@ -47,6 +46,7 @@ from typing import Any, Protocol
 import httpx
 import yaml
 
+from benchmarks.stats import percentile
 from evaluation.stack import ROOT, Stack, descendants, free_port, start_stack, stop_stack, wait_until_up
 
 SCRIPT = Path(__file__).resolve().parent / "script.yml"
@@ -169,14 +169,6 @@ class LevelResult:
         return self.errors / self.turns if self.turns else 0.0
 
 
-def percentile(values: list[float], q: float) -> float:
-    if not values:
-        return 0.0
-    ordered = sorted(values)  # nearest rank
-    index = min(len(ordered) - 1, max(0, math.ceil(q / 100 * len(ordered)) - 1))
-    return ordered[index]
-
-
 class Visitor:
     """One simulated visitor: runs the script in a loop until told to stop, then finishes its conversation."""
 
@@ -290,7 +282,7 @@ def cmdline(pid: int) -> str:
 def role_of(command: str) -> str | None:
     if "rasa run" in command or "-m rasa run" in command:
         return "engine"
-    if "rasa_sdk" in command:
+    if "rasa_sdk" in command or "actions.serve" in command:
         return "actions"
     if "uvicorn" in command:
         return "front_door"

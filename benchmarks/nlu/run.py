@@ -46,6 +46,7 @@ import yaml
 
 from benchmarks.nlu.assistant import measure_entities, rss_mb, train_assistant
 from benchmarks.nlu.typos import DEFAULT_RATE, DEFAULT_SEED, inject_typos
+from benchmarks.stats import percentile
 
 ROOT = Path(__file__).resolve().parents[2]
 HERE = Path(__file__).resolve().parent
@@ -270,16 +271,6 @@ def score(gold: Sequence[str], predicted: Sequence[str]) -> dict[str, float]:
     }
 
 
-def percentile(values: Sequence[float], q: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    rank = (len(ordered) - 1) * q
-    low = int(rank)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
-
-
 def summarise(gold: Sequence[str], parsed: Sequence[Parsed]) -> dict[str, Any]:
     as_is = score(gold, [p.intent for p in parsed])
     top = score(gold, [p.top_non_fallback for p in parsed])
@@ -342,7 +333,7 @@ def run_pipeline(
         train_seconds=round(train_seconds, 1),
         model_mb=round(model.stat().st_size / 1e6, 2),
         infer_median_ms=round(statistics.median(latencies), 2) if latencies else 0.0,
-        infer_p95_ms=round(percentile(latencies, 0.95), 2),
+        infer_p95_ms=round(percentile(latencies, 95), 2),
         rss_mb=rss_mb(model) if memory else None,
         clean=summarise([i for _, i in bench.test], clean),
         typos=summarise([i for _, i in typo_test], noisy),

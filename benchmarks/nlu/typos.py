@@ -23,6 +23,8 @@ import unicodedata
 import zlib
 from collections.abc import Iterable, Sequence
 
+from contract.text import strip_accents as contract_strip_accents
+
 #: Words shorter than this are left alone (a typo in "je" or "un" is not realistic).
 MIN_WORD_LENGTH = 3
 DEFAULT_RATE = 0.10
@@ -34,8 +36,7 @@ _WORD = re.compile(r"[^\W\d_]+")
 
 def strip_accents(word: str) -> str:
     """``réservé`` -> ``reserve``; letters without accents are unchanged."""
-    decomposed = unicodedata.normalize("NFD", word)
-    return unicodedata.normalize("NFC", "".join(c for c in decomposed if not unicodedata.combining(c)))
+    return unicodedata.normalize("NFC", contract_strip_accents(word))
 
 
 def has_accents(word: str) -> bool:

@@ -23,6 +23,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from contract import Slot, TurnState
+
 logger = logging.getLogger(__name__)
 
 MIN_TOKEN_LENGTH = 16
@@ -31,7 +33,10 @@ MAX_SENDER_LENGTH = 128
 
 
 def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
-    """What happened since the latest user message, plus the form state."""
+    """What happened since the latest user message, plus the form state: ``contract.TurnState`` as JSON.
+
+    ``effects`` are what the actions said they did (the slot ``effects``, set in this turn).
+    """
     events = list(tracker.events)
     start = 0
     for index in range(len(events) - 1, -1, -1):
@@ -53,16 +58,18 @@ def turn_state(tracker: DialogueStateTracker) -> Dict[Text, Any]:
     latest_intent = (tracker.latest_message.intent or {}).get("name") if tracker.latest_message else None
     # EmergencyGuard's decision on the latest message ({"intent", "category", "level", "source"}), if any.
     emergency = tracker.latest_message.parse_data.get("emergency") if tracker.latest_message else None
-    return {
-        "slots_set": slots_set,
-        "slots": tracker.current_slot_values(),
-        "active_loop": tracker.active_loop_name,
-        "form_at_start": form_at_start,
-        "requested_slot": tracker.get_slot("requested_slot"),
-        "actions": actions,
-        "intent": latest_intent,
-        "emergency": emergency if isinstance(emergency, dict) else None,
-    }
+    effects = slots_set.get(Slot.EFFECTS)
+    return TurnState(
+        slots_set=slots_set,
+        slots=tracker.current_slot_values(),
+        active_loop=tracker.active_loop_name,
+        form_at_start=form_at_start,
+        requested_slot=tracker.get_slot(Slot.REQUESTED_SLOT),
+        actions=actions,
+        intent=latest_intent,
+        emergency=emergency if isinstance(emergency, dict) else None,
+        effects=[str(e) for e in effects] if isinstance(effects, list) else [],
+    ).to_dict()
 
 
 #: A tracker-store error younger than this makes the engine report itself degraded.
@@ -273,7 +280,7 @@ class FrontDoorInput(InputChannel):
                 tracker = saved.take(sender) if saved is not None else None
                 if tracker is None:
                     tracker = await agent.tracker_store.retrieve(sender)
-            except Exception:  # noqa: BLE001 - reported to the caller, text never logged
+            except Exception:
                 if saved is not None:
                     saved.take(sender)
                 logger.exception("frontdoor: processing a message failed")

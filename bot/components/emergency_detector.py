@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Tuple
@@ -32,6 +31,8 @@ import scipy.sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
+
+from contract.text import fold
 
 NONE = "none"
 META_FILE = "emergency_detector.json"
@@ -47,9 +48,7 @@ CHAR_PARAMS: Dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (2, 5), "su
 
 def normalise(text: str) -> str:
     """Lower case, no accents, one space between words."""
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(c for c in plain if not unicodedata.combining(c))
-    return " ".join(re.findall(r"[a-z0-9]+", plain))
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ class EmergencyDetector:
     # -- training -------------------------------------------------------------------------------
 
     @staticmethod
-    def _fit(texts: Sequence[str], labels: Sequence[str], c: float, seed: int) -> Tuple[Any, Any, LogisticRegression]:
+    def _fit(texts: Sequence[str], labels: Any, c: float, seed: int) -> Tuple[Any, Any, LogisticRegression]:
         words = TfidfVectorizer(**WORD_PARAMS).fit(texts)
         chars = TfidfVectorizer(**CHAR_PARAMS).fit(texts)
         features = scipy.sparse.hstack([words.transform(texts), chars.transform(texts)]).tocsr()

@@ -81,6 +81,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.emergency_detector import EmergencyDetector, labelled, normalise
+from contract import Intent
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ RULE_KEY = "safety_rule"
 CERTAIN = "certain"
 POSSIBLE = "possible"
 
-__all__ = ["EmergencyGuard", "PatternFileError", "Patterns", "Assessment", "load_patterns", "normalise"]
+__all__ = ["Assessment", "EmergencyGuard", "PatternFileError", "Patterns", "load_patterns", "normalise"]
 
 
 class PatternFileError(ValueError):
@@ -193,7 +194,7 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
     def get_default_config() -> Dict[Text, Any]:
         return {
             "patterns": "bot/components/emergency_patterns.yml",
-            "intent": "urgence",
+            "intent": Intent.EMERGENCY,
             "advice_intent": "hors_sujet",
             "distress_intent": "soutien_detresse",
             "distress_below": 0.6,
@@ -278,12 +279,12 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             )
         except ValueError as exc:
             logger.warning("EmergencyGuard: detector not trained (%s), the patterns alone decide", exc)
-            return self._resource  # type: ignore[return-value]
+            return self._resource
         logger.info("EmergencyGuard: detector thresholds %s", self.detector.cross_validation)
         if self._model_storage is not None and self._resource is not None:
             with self._model_storage.write_to(self._resource) as directory:
                 self.detector.save(Path(directory))
-        return self._resource  # type: ignore[return-value]
+        return self._resource
 
     def process_training_data(self, training_data: TrainingData) -> TrainingData:
         return training_data
@@ -312,7 +313,8 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
             model_level = POSSIBLE if score.emergency >= (1.0 + self.detector.high) / 2 else None
         if hit is not None:
             category, pattern_id = hit
-            found.level, found.intent, found.source, found.rule = CERTAIN, f"{self.intent}_{category}", "pattern", pattern_id
+            found.level, found.intent = CERTAIN, f"{self.intent}_{category}"
+            found.source, found.rule = "pattern", pattern_id
         elif model_level is not None and score is not None:
             found.level, found.intent, found.source, found.rule = model_level, score.intent, "model", "detector"
         elif self.is_emergency_intent(classified) and not lowered:
@@ -381,7 +383,9 @@ class EmergencyGuard(GraphComponent, IntentClassifier):
 
     def _drop_emergencies(self, message: Message, rule: str) -> None:
         """The classifier said an emergency, but the message is history or context: its next topic."""
-        ranking = [r for r in message.get(INTENT_RANKING_KEY) or [] if not self.is_emergency_intent(r.get(INTENT_NAME_KEY))]
+        ranking = [
+            r for r in message.get(INTENT_RANKING_KEY) or [] if not self.is_emergency_intent(r.get(INTENT_NAME_KEY))
+        ]
         if not ranking:
             return
         message.set(INTENT, dict(ranking[0]), add_to_output=True)

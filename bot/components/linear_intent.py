@@ -49,7 +49,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import unicodedata
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type, Union
 
@@ -76,16 +75,13 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 from sklearn.svm import LinearSVC
 
+from contract.text import strip_accents
+
 logger = logging.getLogger(__name__)
 
 WORD_PATTERN = r"(?u)\b\w+\b"
 WEIGHTS_FILE = "weights.npz"
 META_FILE = "meta.json"
-
-
-def strip_accents(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in plain if not unicodedata.combining(c))
 
 
 def lemma_text(message: Message) -> str:
@@ -378,7 +374,7 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         assert self.model is not None
         probabilities = softmax(class_scores(self.model, self.features([message])), self.temperature)[0]
         weight = float(self.component_config["diet_weight"])
-        scores = {str(c): (1.0 - weight) * float(p) for c, p in zip(self.model.classes_, probabilities)}
+        scores = {str(c): (1.0 - weight) * float(p) for c, p in zip(self.model.classes_, probabilities, strict=True)}
         if weight > 0:
             for entry in message.get(INTENT_RANKING_KEY) or []:
                 name = entry.get(INTENT_NAME_KEY)

@@ -106,7 +106,7 @@ class SentenceEmbeddingFeaturizer(DenseFeaturizer, GraphComponent):
             vectors = np.asarray(self.encoder.query([str(m.get(TEXT)) for m in batch]), dtype=np.float32)
             if vectors.ndim == 1:
                 vectors = vectors.reshape(1, -1)
-            for message, vector in zip(batch, vectors):
+            for message, vector in zip(batch, vectors, strict=True):
                 self.add_features_to_message(None, vector.reshape(1, -1), TEXT, message)
 
     def process(self, messages: List[Message]) -> List[Message]:

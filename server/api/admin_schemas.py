@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
-from server.db.models import RegistrationStatus, StaffRole, TicketStatus
+from store.models import RegistrationStatus, StaffRole, TicketStatus
 
 
 def _utc(value: dt.datetime) -> dt.datetime:
@@ -42,7 +42,13 @@ class Me(BaseModel):
     role: StaffRole
 
 
-class TicketRow(BaseModel):
+class OrmRow(BaseModel):
+    """A row of the API read from a database row (``model_validate(orm_object)``)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+
+class TicketRow(OrmRow):
     reference: str
     request_type: str
     service: str
@@ -53,7 +59,7 @@ class TicketRow(BaseModel):
     closed_at: UtcDateTime | None
 
 
-class Note(BaseModel):
+class Note(OrmRow):
     username: str
     text: str
     created_at: UtcDateTime
@@ -75,7 +81,7 @@ class NoteRequest(BaseModel):
     text: str = Field(min_length=1, max_length=2000)
 
 
-class RegistrationRow(BaseModel):
+class RegistrationRow(OrmRow):
     reference: str
     status: RegistrationStatus
     prenom: str
@@ -96,7 +102,7 @@ class RegistrationChange(BaseModel):
     status: RegistrationStatus
 
 
-class UnansweredRow(BaseModel):
+class UnansweredRow(OrmRow):
     id: int
     kind: str
     text: str
@@ -110,7 +116,7 @@ class UnansweredChange(BaseModel):
     handled: bool
 
 
-class OutboxRow(BaseModel):
+class OutboxRow(OrmRow):
     id: int
     to: str
     subject: str
@@ -121,7 +127,7 @@ class OutboxRow(BaseModel):
     sent_at: UtcDateTime | None
 
 
-class AuditRow(BaseModel):
+class AuditRow(OrmRow):
     at: UtcDateTime
     username: str
     action: str

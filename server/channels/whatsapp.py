@@ -5,7 +5,7 @@
   body with ``WHATSAPP_APP_SECRET``), or 401 and nothing is read.  Text messages and
   chosen buttons (``button_reply`` / ``list_reply``: the id is the button's payload)
   are stored, then 200; the answers are sent in the background
-  (:class:`server.channels.InboundWorker`).  Status callbacks are ignored.
+  (:class:`server.channels.inbound.InboundWorker`).  Status callbacks are ignored.
 
 Off (404) until the access token, phone number id, app secret, verify token and
 hash key are all set.
@@ -25,7 +25,8 @@ from fastapi.responses import PlainTextResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from server.api.schemas import ChatResponse
-from server.channels import PAYLOAD, TEXT, UNSUPPORTED, Channel, DeliveryError, Inbound, InboundWorker, Retry
+from server.channels.base import PAYLOAD, TEXT, UNSUPPORTED, Channel, DeliveryError, Inbound, Retry
+from server.channels.inbound import InboundWorker
 from server.channels.whatsapp_format import render
 from server.settings import Settings
 

@@ -64,12 +64,12 @@ async def app_db(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     import anyio
 
     from actions.common.db import get_sessions
-    from server.db.migrate import upgrade
-    from server.settings import get_settings
+    from store.migrate import upgrade
+    from store.settings import get_store_settings
 
     url = f"sqlite:///{tmp_path / 'app.db'}"
     monkeypatch.setenv("DATABASE_URL", url)
-    get_settings.cache_clear()
+    get_store_settings.cache_clear()
     get_sessions.cache_clear()
     await anyio.to_thread.run_sync(upgrade, url)
     sessions = get_sessions()
@@ -77,4 +77,4 @@ async def app_db(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
     bind = sessions.kw["bind"]
     await bind.dispose()
     get_sessions.cache_clear()
-    get_settings.cache_clear()
+    get_store_settings.cache_clear()

@@ -15,7 +15,7 @@ from actions.partenaires.form_kit import FAILURES_SLOT, OUTCOME_SLOT, REQUESTED_
 from actions.partenaires.submit_inscription import ActionSubmitInscription
 from actions.partenaires.validate_inscription import KEY, ValidateInscriptionPartenaire
 from knowledge.partenaires import get_partners
-from server.db.models import Registration
+from store.models import Registration
 from tests.actions.conftest import TrackerFactory
 
 FORM = "inscription_partenaire"

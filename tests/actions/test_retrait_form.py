@@ -13,8 +13,8 @@ from actions.partenaires.submit_inscription import ActionSubmitInscription
 from actions.partenaires.submit_retrait import ActionSubmitRetrait
 from actions.partenaires.validate_retrait import ValidateRetraitInscription
 from knowledge.partenaires import get_partners
-from server.db.models import ChatSession, ErasureRequest, Feedback, Registration, WithdrawalNote
 from server.erasure import TrackerEraser
+from store.models import ChatSession, ErasureRequest, Feedback, Registration, WithdrawalNote
 from tests.actions.conftest import TrackerFactory
 from tests.actions.test_inscription_form import CONFIRMED, slots_of
 from tests.tracker_store import add_events

@@ -14,7 +14,7 @@ from actions.routage.submit_transmission import ActionSubmitTransmission
 from actions.routage.validate_transmission import ValidateTransmissionDemande
 from knowledge.annuaire import get_directory
 from knowledge.partenaires import get_partners
-from server.db.models import NotificationState, OutboxMail, Ticket
+from store.models import NotificationState, OutboxMail, Ticket
 from tests.actions.conftest import TrackerFactory
 from tests.actions.test_inscription_form import slots_of
 

@@ -13,15 +13,15 @@ import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.models import StaffRole
 from server.engine_client import EngineClient
 from server.main import create_app
 from server.settings import Settings
 from server.staff import create_user, open_session
+from store.engine import create_engine, session_factory, transaction
+from store.models import StaffRole
+from tests.helpers import TOKEN
 
 Handler = Callable[[httpx.Request], httpx.Response]
-TOKEN = "test-token-0123456789abcdef"
 
 
 class FakeEngine:

@@ -16,8 +16,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from knowledge.messages import message
-from server.db.models import StaffRole
 from server.settings import Settings
+from store.models import StaffRole
 from tests.api.conftest import api_settings
 from tests.api.test_admin import add_user, audit_rows, db_path, login, seed
 

@@ -16,10 +16,10 @@ from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
 from knowledge.messages import message
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.models import StaffRole
 from server.settings import Settings
 from server.staff import create_user
+from store.engine import create_engine, session_factory, transaction
+from store.models import StaffRole
 from tests.api.conftest import FakeEngine
 
 PASSWORD = "correct horse battery staple"

@@ -12,8 +12,8 @@ from fastapi.testclient import TestClient
 from knowledge.loader import load_knowledge
 from knowledge.messages import message
 from server.api.routes import admin_knowledge
-from server.db.models import StaffRole
 from server.settings import Settings
+from store.models import StaffRole
 from tests.api.test_admin import PASSWORD, add_user
 
 TODAY = dt.date(2026, 12, 1)

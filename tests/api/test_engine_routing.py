@@ -17,15 +17,15 @@ from sqlalchemy import select
 
 from knowledge.messages import message
 from server.chat import ChatService, SessionLocks
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.migrate import upgrade
-from server.db.models import UndeliveredMessage
 from server.engine_client import EngineClient, EngineUnavailable, instance_order
 from server.main import create_app
 from server.settings import Settings
+from store.engine import create_engine, session_factory, transaction
+from store.migrate import upgrade
+from store.models import UndeliveredMessage
 from tests.api.conftest import FakeEngine
+from tests.helpers import TOKEN
 
-TOKEN = "test-token-0123456789abcdef"
 ENGINES = ["http://127.0.0.1:5005", "http://127.0.0.1:5006", "http://127.0.0.1:5007"]
 
 

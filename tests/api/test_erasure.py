@@ -32,7 +32,13 @@ def test_a_withdrawal_turn_erases_the_queued_conversations(
         add_events(tracker_db, [(body["sender"], "z")])
         return {
             "messages": [{"text": "Votre inscription est retirée."}],
-            "state": {"slots_set": {}, "slots": {}, "active_loop": None, "actions": ["action_submit_retrait"]},
+            "state": {
+                "slots_set": {},
+                "slots": {},
+                "active_loop": None,
+                "actions": ["action_submit_retrait"],
+                "effects": ["registration_withdrawn"],
+            },
         }
 
     fake_engine.reply = withdrawn

@@ -35,10 +35,10 @@ from server.chat import TEXT_GUARD, clean_text
 from server.settings import Settings
 from server.staff import COOKIE
 from tests.api.conftest import FakeEngine, fake_app, manager_session
+from tests.helpers import TOKEN
 from tests.live_server import serve
 from tests.tracker_store import create_tracker_store
 
-TOKEN = "test-token-0123456789abcdef"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 LIMIT = 1000
 SURROGATE = re.compile("[\ud800-\udfff]")

@@ -24,16 +24,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis.generation.modes import GenerationMode
 
-from server.db.migrate import upgrade
 from server.engine_client import EngineClient
 from server.main import create_app
 from server.settings import Settings
 from server.staff import COOKIE
+from store.migrate import upgrade
 from tests.api.conftest import FakeEngine, manager_session
 from tests.api.test_admin import seed
+from tests.helpers import TOKEN
 from tests.tracker_store import create_tracker_store
 
-TOKEN = "test-token-0123456789abcdef"
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "50"))
 
 

@@ -14,12 +14,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from sqlalchemy import select
 
-from server.db.base import utcnow
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.migrate import upgrade
-from server.db.models import NotificationState, OutboxMail, Ticket
 from server.notify import OutboxSender, backoff
 from server.settings import Settings
+from store.base import utcnow
+from store.engine import create_engine, session_factory, transaction
+from store.migrate import upgrade
+from store.models import NotificationState, OutboxMail, Ticket
 
 
 class Inbox:

@@ -31,9 +31,9 @@ from tests.api.conftest import FakeEngine, app_client, fake_app
 from tests.api.test_webchat import Widget
 from tests.api.test_whatsapp import NUMBER, graph, post, states, wa_settings  # noqa: F401 - fixtures
 from tests.fake_graph import FakeGraph, wait_until
+from tests.helpers import TOKEN
 from tests.live_server import serve
 
-TOKEN = "test-token-0123456789abcdef"
 REDIS_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/0")
 
 
@@ -150,13 +150,18 @@ class FormEngine:
     def reply(self, body: dict[str, Any]) -> dict[str, Any]:
         text = body["message"]
         if text == "/affirm":  # the confirmation: the form ends and saves
-            state = {"active_loop": None, "requested_slot": None, "actions": [self.submit, "action_listen"]}
+            state = {
+                "active_loop": None,
+                "requested_slot": None,
+                "actions": [self.submit, "action_listen"],
+                "effects": ["submission"],
+            }
             messages = [{"text": "Merci, votre référence : PP-XXXXXXXXXX."}]
         elif text == "email":  # a question of the form, before its summary
             state = {"active_loop": self.form, "requested_slot": "email", "actions": []}
             messages = [{"text": "Votre e-mail ?"}]
         elif text == "annuler":
-            state = {"active_loop": None, "requested_slot": None, "actions": [self.submit]}
+            state = {"active_loop": None, "requested_slot": None, "actions": [self.submit], "effects": ["submission"]}
             messages = [{"text": "Rien n'a été enregistré."}]
         else:  # the summary
             state = {"active_loop": self.form, "requested_slot": self.summary, "actions": []}
@@ -205,7 +210,7 @@ def test_only_the_answer_to_a_summary_counts(forms: TestClient, fake_engine: Fak
     # The submit action without a summary before (not a confirmation) is not counted either.
     fake_engine.reply = lambda body: {
         "messages": [{"text": "ok"}],
-        "state": {"slots": {}, "slots_set": {}, "actions": [engine.submit]},
+        "state": {"slots": {}, "slots_set": {}, "actions": [engine.submit], "effects": ["submission"]},
     }
     for _ in range(3):
         assert say(forms, "non").status_code == 200
@@ -335,3 +340,28 @@ def test_at_summary_reads_the_form_state() -> None:
     assert not at_summary(FormState(name="transmission_demande", requested_slot="confirmation"))
     assert not at_summary(FormState(name="inscription_partenaire", requested_slot="email"))
     assert not at_summary(None)
+
+
+async def test_a_bug_of_the_limiter_is_not_taken_for_a_storage_failure() -> None:
+    """Only a failing storage lets a message through: any other exception propagates."""
+    from limits.aio.storage import MemoryStorage
+
+    from server.ratelimit import Budgets, RateLimits
+    from server.settings import Settings
+
+    limits = RateLimits(Budgets.from_settings(Settings()), MemoryStorage())
+
+    class Broken:
+        async def hit(self, *args: object) -> bool:
+            raise KeyError("a bug")
+
+    limits._limiter = Broken()  # type: ignore[assignment]
+    with pytest.raises(KeyError):
+        await limits.admit_message("client", "session")
+
+    class Down:
+        async def hit(self, *args: object) -> bool:
+            raise ConnectionRefusedError("storage down")
+
+    limits._limiter = Down()  # type: ignore[assignment]
+    await limits.admit_message("client", "session")  # let through

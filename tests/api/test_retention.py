@@ -21,9 +21,13 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from server.db.engine import create_engine, session_factory, transaction
-from server.db.migrate import upgrade
-from server.db.models import (
+from server.engine_client import EngineClient
+from server.main import create_app
+from server.purge import PurgeReport, RetentionJob, purge
+from server.settings import Settings
+from store.engine import create_engine, session_factory, transaction
+from store.migrate import upgrade
+from store.models import (
     ChatSession,
     Feedback,
     NotificationState,
@@ -35,17 +39,13 @@ from server.db.models import (
     Unanswered,
     UndeliveredMessage,
 )
-from server.engine_client import EngineClient
-from server.main import create_app
-from server.purge import PurgeReport, RetentionJob, purge
-from server.settings import Settings
 from tests.api.conftest import FakeEngine
+from tests.helpers import TOKEN
 
 ROOT = Path(__file__).resolve().parents[2]
 NOW = dt.datetime.now(dt.UTC)
 OLD = NOW - dt.timedelta(days=31)  # past RETENTION_DAYS (30)
 RECENT = NOW - dt.timedelta(days=29)
-TOKEN = "test-token-0123456789abcdef"
 
 
 @pytest.fixture

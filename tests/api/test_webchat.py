@@ -6,7 +6,6 @@ speaking the same events as rasa-webchat: ``session_request``, ``user_uttered``.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,15 +18,13 @@ from playwright.sync_api import sync_playwright
 
 from knowledge.messages import message
 from knowledge.webchat import get_webchat
-from server.channels.webchat import INIT_PAYLOAD
 from server.chat import TEXT_GUARD
 from server.settings import Settings
+from server.widget import INIT_PAYLOAD
 from tests.api.conftest import FakeEngine, app_client, fake_app
+from tests.helpers import CHROMIUM, TOKEN
 from tests.live_server import serve
 from tests.tracker_store import add_events
-
-TOKEN = "test-token-0123456789abcdef"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 
 
 class LiveServer:

@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 from evaluation.stack import Stack
+from tests.helpers import CHROMIUM
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = ROOT / "reports" / "admin-statistiques.png"
 PASSWORD = "une phrase de passe assez longue"
 

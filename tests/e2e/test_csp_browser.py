@@ -8,7 +8,6 @@ falls back to the page's font), and the test checks that no request left for ano
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,16 +15,17 @@ from typing import Any
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, sync_playwright
 
-from server.db.models import StaffRole
 from server.settings import Settings
+from store.models import StaffRole
 from tests.api.conftest import FakeEngine, fake_app
 from tests.api.test_admin import PASSWORD, add_user
+from tests.helpers import CHROMIUM, TOKEN
 from tests.live_server import serve
 
 pytestmark = pytest.mark.e2e
 
-TOKEN = "test-token-0123456789abcdef"
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+#: An image address the policy refuses (img-src 'self' data:): the last violation of a page.
+SENTINEL = "https://csp-sentinel.invalid/"
 #: The one violation expected: the widget's @import of Google Fonts, blocked on purpose.
 GOOGLE_FONTS = "https://fonts.googleapis.com/"
 #: Registered before any script of the page runs: keeps every CSP violation the document reports.
@@ -55,13 +55,18 @@ def live(tmp_path: Path, tracker_db: Path) -> Iterator[tuple[str, Settings]]:
 
 def violations(page: Page, console: list[str]) -> list[Any]:
     """The page's CSP violations and CSP console errors, but the expected Google Fonts one."""
-    page.wait_for_timeout(300)  # violation events are dispatched asynchronously
-    recorded: list[dict[str, Any]] = page.evaluate("() => window.__csp")
+    # Violation events are dispatched asynchronously, in order: a last, known violation (an image from a
+    # host the policy refuses) marks the moment every earlier one has been recorded.
+    page.evaluate(f"() => {{ const i = new Image(); i.src = '{SENTINEL}'; }}")
+    page.wait_for_function(f"() => window.__csp.some((v) => (v.blocked || '').startsWith('{SENTINEL}'))")
+    recorded: list[dict[str, Any]] = [
+        v for v in page.evaluate("() => window.__csp") if not (v["blocked"] or "").startswith(SENTINEL)
+    ]
     unexpected: list[Any] = [
         v for v in recorded if not (v["directive"] == "style-src-elem" and v["blocked"].startswith(GOOGLE_FONTS))
     ]
     csp_console = [text for text in console if "Content Security Policy" in text or "Content-Security" in text]
-    return unexpected + [text for text in csp_console if GOOGLE_FONTS not in text]
+    return unexpected + [text for text in csp_console if GOOGLE_FONTS not in text and SENTINEL not in text]
 
 
 def script_violations(page: Page) -> list[Any]:

@@ -9,7 +9,6 @@ uvicorn in a thread, its engine faked as in tests/api.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,14 +18,13 @@ from playwright.sync_api import Page, Route, expect, sync_playwright
 
 from server.settings import Settings
 from tests.api.conftest import FakeEngine, fake_app
+from tests.helpers import CHROMIUM, TOKEN
 from tests.live_server import serve
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOT = ROOT / "reports" / "glossaire.png"
 PRINT_SCREENSHOT = ROOT / "reports" / "glossaire-impression.png"
 PDF = ROOT / "reports" / "glossaire.pdf"
-TOKEN = "test-token-0123456789abcdef"
 #: What the front door will send; the page must not need 'unsafe-inline'.
 CSP = "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; base-uri 'none'"
 

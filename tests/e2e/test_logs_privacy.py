@@ -9,7 +9,6 @@ understand; then the whole log is searched for each value and each message sent.
 from __future__ import annotations
 
 import re
-import time
 
 import httpx
 import pytest
@@ -17,6 +16,7 @@ import pytest
 from evaluation.stack import Stack
 from knowledge.partenaires import get_partners
 from tests.e2e.test_partners import Talk, fill, registrations, start
+from tests.helpers import wait_until_quiet
 
 pytestmark = pytest.mark.e2e
 
@@ -61,7 +61,7 @@ def test_a_registration_leaves_no_personal_data_in_the_logs(stack: Stack) -> Non
         # A message outside any form that the assistant does not understand (stored for staff, not logged).
         talk.say("brouzoufle vermicelle archipel quatorze")
     assert any(r["email"] == EMAIL.lower() or r["email"] == EMAIL for r in registrations(stack))
-    time.sleep(2)  # the processes write their last lines
+    wait_until_quiet(stack.log)  # the processes have written their last lines
     # The whole log of the shared stack (its start-up lines prove the processes log there);
     # the values searched are unique to this test.
     written = stack.log.read_bytes().decode("utf-8", errors="replace")

@@ -8,7 +8,6 @@ visibility and contrast; screenshots go to reports/.
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,11 +18,11 @@ from playwright.sync_api import Browser, Page, sync_playwright
 from evaluation.stack import Stack
 from knowledge.loader import get_knowledge
 from knowledge.webchat import get_webchat
+from tests.helpers import CHROMIUM
 
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 REPORTS = ROOT / "reports"
 TIMEOUT_MS = 60_000
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 import pytest
 
+from contract.text import fold
 from knowledge.loader import get_knowledge
 from knowledge.schema import Entry
 
@@ -42,8 +42,7 @@ def test_answers_have_no_blank_line(entry: Entry) -> None:
 
 
 def _fold(text: str) -> str:
-    plain = unicodedata.normalize("NFKD", text.casefold())
-    return " ".join(re.findall(r"[a-z0-9]+", "".join(c for c in plain if not unicodedata.combining(c))))
+    return " ".join(re.findall(r"[a-z0-9]+", fold(text)))
 
 
 def test_no_alias_is_shared_by_two_entries() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from server.api.schemas import Button, ChatMessage
-from server.channels.webchat import bot_uttered, welcome_message
+from server.widget import bot_uttered, welcome_message
 from tests.unit.test_training_data import domain_intents
 
 

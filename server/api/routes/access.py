@@ -17,10 +17,10 @@ from server import access
 from server.api.access_schemas import AccessExport, ErasureDone, PersonRequest
 from server.api.routes.admin import ERRORS
 from server.api.schemas import ErrorResponse
-from server.db.base import utcnow
-from server.deps import AdminDbDep, ManagerDep, SettingsDep
+from server.deps import AdminDbDep, ManagerDep
 from server.erasure import TrackerEraser
 from server.staff import audit
+from store.base import utcnow
 
 router = APIRouter(prefix="/admin/api", tags=["admin"], responses=ERRORS)
 
@@ -32,12 +32,13 @@ def _counts(held: access.Held) -> str:
 
 @router.post("/acces", response_model=AccessExport, responses={503: {"model": ErrorResponse}})
 async def access_export(
-    body: PersonRequest, db: AdminDbDep, user: ManagerDep, settings: SettingsDep
+    body: PersonRequest, db: AdminDbDep, user: ManagerDep, request: Request
 ) -> AccessExport | JSONResponse:
     email = body.email
     held = await access.find(db, email)
+    eraser: TrackerEraser = request.app.state.eraser
     try:
-        exported = await access.export(db, settings.tracker_url, email.strip(), held)
+        exported = await access.export(db, eraser.events, email.strip(), held)
     except SQLAlchemyError:
         return JSONResponse(status_code=503, content={"detail": message("admin_access_unavailable")})
     reference = held.registration.reference if held.registration else None

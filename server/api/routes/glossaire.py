@@ -22,13 +22,13 @@ the other entries in the knowledge base's order.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from typing import Annotated
 
 from fastapi import APIRouter, HTTPException, Query
 from fastapi.responses import FileResponse
 
+from contract.text import strip_accents
 from knowledge.loader import KnowledgeBase, get_knowledge
 from knowledge.schema import Entry
 from server.api.glossaire_schemas import (
@@ -73,8 +73,7 @@ def fold(text: str) -> str:
 
     ``Médiateur de santé-pair (MSP)`` → ``mediateur de sante pair msp``.
     """
-    decomposed = unicodedata.normalize("NFKD", text.casefold().translate(_LIGATURES))
-    bare = "".join(char for char in decomposed if not unicodedata.combining(char))
+    bare = strip_accents(text.casefold().translate(_LIGATURES))
     return _NOT_ALPHANUMERIC.sub(" ", bare).strip()
 
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from server.db.base import Base, utcnow
+from store.base import Base, utcnow
 
 
 class ChatSession(Base):
@@ -171,6 +171,9 @@ class OutboxMail(Base):
     next_attempt_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
     sent_at: Mapped[dt.datetime | None] = mapped_column(default=None)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    #: The sender (one per front-door process) that is sending it, until when: no other takes it meanwhile.
+    claimed_by: Mapped[str | None] = mapped_column(String(64), default=None)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(default=None)
 
 
 class StaffRole(enum.StrEnum):
@@ -277,7 +280,7 @@ class InboundMessage(Base):
     Nothing here is in clear: the sender is a keyed hash (the session id), the
     message id a keyed hash too (it is the de-duplication of the platform's
     retries), and the number to answer, the text and the replies are sealed
-    (``server.channels.seal``) and cleared as soon as they are no longer needed.
+    (``server.channels.sealing.seal``) and cleared as soon as they are no longer needed.
     """
 
     __tablename__ = "inbound_messages"

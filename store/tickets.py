@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.models import OutboxMail, Ticket
+from store.models import OutboxMail, Ticket
 
 
 @dataclass(frozen=True)
@@ -47,9 +47,7 @@ async def save_ticket(
     A repeated call with the same ``idempotency_key`` stores nothing more and
     returns the first ticket's reference.
     """
-    existing = (
-        await db.execute(select(Ticket).where(Ticket.idempotency_key == idempotency_key))
-    ).scalar_one_or_none()
+    existing = (await db.execute(select(Ticket).where(Ticket.idempotency_key == idempotency_key))).scalar_one_or_none()
     if existing is not None:
         return existing.reference, False
     reference = new_reference()

@@ -5,15 +5,12 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
-
-if TYPE_CHECKING:
-    from server.settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -81,7 +78,9 @@ async def max_connections(engine: AsyncEngine) -> int | None:
     return total - reserved
 
 
-async def warn_if_pools_exceed_server(engine: AsyncEngine, settings: Settings) -> int | None:
+async def warn_if_pools_exceed_server(
+    engine: AsyncEngine, pool_size: int, max_overflow: int, engines: int
+) -> int | None:
     """Log a warning at start when the pools could exhaust PostgreSQL's connections; return the limit."""
     try:
         limit = await max_connections(engine)
@@ -90,9 +89,7 @@ async def warn_if_pools_exceed_server(engine: AsyncEngine, settings: Settings) -
         return None
     if limit is None:
         return None
-    needed = connections_needed(
-        settings.db_pool_size, settings.db_max_overflow, len(settings.engine_instance_urls())
-    )
+    needed = connections_needed(pool_size, max_overflow, engines)
     if needed >= limit:
         logger.warning(
             "database: the pools may open %d connections but PostgreSQL allows %d (max_connections less the "

@@ -1,4 +1,7 @@
-"""The website widget's channel: rasa-webchat's socket.io protocol, served by the front door.
+"""The website widget: rasa-webchat's socket.io protocol, served by the front door.
+
+Not a queued messaging channel (``server/channels/``): each message is answered at
+once on the socket it came from, and nothing waits in the database.
 
 The widget (``rasa-webchat`` 1.0.1, unmodified) speaks the protocol of Rasa's
 ``socketio`` channel: it emits ``session_request`` on connecting and

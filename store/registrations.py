@@ -7,15 +7,16 @@ here logs personal data.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Literal
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from server.db.base import utcnow
-from server.db.models import ErasureRequest, Feedback, Registration, RegistrationStatus, Unanswered, WithdrawalNote
+from store.base import utcnow
+from store.erasure import erase
+from store.models import Registration, RegistrationStatus, WithdrawalNote
 
 
 @dataclass(frozen=True)
@@ -131,10 +132,10 @@ async def save_registration(
 async def withdraw(db: AsyncSession, reference: str, email: str, sender_id: str, today: dt.date) -> bool:
     """Erase the registration matching both ``reference`` and ``email``.
 
-    Deletes the row, the ratings and unanswered messages of its conversations, queues the
-    deletion of those conversations (and of this one) from the tracker store,
-    and keeps a dated note without personal data.  Returns False, changing
-    nothing, when nothing matches both.
+    Erases (``store.erasure.erase``) the row and its conversations' rows, and queues the
+    deletion of those conversations (and of this one) from the tracker store; a dated
+    note without personal data remains.  This conversation's session stays open (the
+    person is still talking).  Returns False, changing nothing, when nothing matches both.
     """
     row = (
         await db.execute(
@@ -144,18 +145,9 @@ async def withdraw(db: AsyncSession, reference: str, email: str, sender_id: str,
     if row is None:
         return False
     senders = sorted({*row.session_ids, sender_id})
-    await db.delete(row)
-    await db.execute(delete(Feedback).where(Feedback.session_id.in_(senders)))
-    await db.execute(delete(Unanswered).where(Unanswered.session_id.in_(senders)))
-    db.add(ErasureRequest(sender_ids=senders))
-    db.add(WithdrawalNote(withdrawn_on=today))
-    await db.flush()
+    await erase(db, senders, registration=row, today=today, keep_session=sender_id)
     return True
 
 
 async def withdrawal_count(db: AsyncSession) -> int:
     return int((await db.execute(select(func.count(WithdrawalNote.id)))).scalar_one())
-
-
-async def pending_erasures(db: AsyncSession) -> Sequence[ErasureRequest]:
-    return (await db.execute(select(ErasureRequest).order_by(ErasureRequest.id))).scalars().all()
