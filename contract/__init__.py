@@ -27,6 +27,17 @@ class Intent:
     FALLBACK = "nlu_fallback"
 
 
+#: Invisible prefix (word joiner, U+2060) the front door puts before typed text that starts
+#: with "/", so that the engine never reads it as a button's payload ("/intent{...}").  Such a
+#: text is never an answer to a form's question either (the actions check it).
+TYPED_SLASH = "\u2060"
+
+
+def is_typed_slash(text: str) -> bool:
+    """True for a typed text that looked like a payload (see ``TYPED_SLASH``)."""
+    return text.startswith(TYPED_SLASH)
+
+
 class Form:
     INSCRIPTION = "inscription_partenaire"
     TRANSMISSION = "transmission_demande"

@@ -14,7 +14,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from contract import Effect, Intent, Slot, TurnState
+from contract import TYPED_SLASH, Effect, Intent, Slot, TurnState
 from knowledge.loader import get_knowledge
 from knowledge.messages import message
 from server.api.schemas import Button, ChatMessage, ChatResponse, FormState, Route
@@ -34,9 +34,7 @@ SESSION_ID_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 #: Characters removed from user text before it reaches the engine: control characters, and lone
 #: surrogates (not characters: a JSON "\\ud800" escape; they cannot be encoded to send or store).
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
-#: Invisible prefix that keeps typed text starting with "/" from being read by
-#: the engine as an intent payload ("/intent{...}").  Word joiner, U+2060.
-TEXT_GUARD = "\u2060"
+TEXT_GUARD = TYPED_SLASH  # typed "/..." text stays text (contract.TYPED_SLASH)
 
 
 def new_session_id() -> str:

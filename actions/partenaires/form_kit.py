@@ -22,7 +22,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common.templates import template
 from actions.partenaires.parsing import looks_like_question, matches_phrase
-from contract import Intent, Slot
+from contract import Intent, Slot, is_typed_slash
 from knowledge.loader import get_knowledge
 from knowledge.partenaires import FieldText, Option, get_partners
 
@@ -118,8 +118,11 @@ def yes_no_buttons() -> list[dict[str, str]]:
 def yes_or_no(message: Said) -> bool | None:
     """A clear yes or no: a button, one of the listed phrases, or a sure intent.
 
-    Consent and confirmation are never read from a hesitant answer ("ouais bof").
+    Consent and confirmation are never read from a hesitant answer ("ouais bof"), nor from a
+    typed text that imitates a button's payload ("/affirm{...}"): only the button itself counts.
     """
+    if is_typed_slash(message.text):
+        return None
     words = get_partners().words
     if matches_phrase(message.text, words.oui) or (message.intent == "affirm" and message.confidence >= SURE):
         return True
