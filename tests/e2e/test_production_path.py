@@ -36,26 +36,13 @@ from evaluation.stack import Services, StackError, start_services
 from knowledge.messages import message
 from knowledge.partenaires import get_partners
 from server.engine_client import instance_order
+from tests.databases import POSTGRES_URL, postgres_error
 
 pytestmark = pytest.mark.e2e
 
-POSTGRES_URL = os.environ.get("PS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("PS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 #: How this machine restarts its own PostgreSQL server (Debian's cluster tools).
 PG_RESTART = ["pg_ctlcluster", os.environ.get("PS_TEST_PG_CLUSTER", "15"), "main", "restart"]
-
-
-def _postgres_error() -> str | None:
-    try:
-        import psycopg
-    except ImportError:
-        return "psycopg is not installed in the application environment"
-    try:
-        with psycopg.connect(POSTGRES_URL, connect_timeout=3) as connection:
-            connection.execute("SELECT 1")
-    except psycopg.Error as exc:
-        return f"PostgreSQL unreachable at {POSTGRES_URL} ({type(exc).__name__})"
-    return None
 
 
 def _redis_error() -> str | None:
@@ -117,7 +104,7 @@ class Databases:
 
 @pytest.fixture(scope="module")
 def databases() -> Iterator[Databases]:
-    reason = _postgres_error() or _redis_error()
+    reason = postgres_error() or _redis_error()
     if reason:
         pytest.skip(f"production path needs PostgreSQL and Redis: {reason}")
     dbs = Databases()
