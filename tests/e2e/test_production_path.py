@@ -315,8 +315,26 @@ def test_postgresql_restarted_in_the_middle_of_a_registration(services: Services
     assert services.wait_healthy(60)["status"] == "ok"
 
 
+def warm_up(services: Services, url: str, attempts: int = 5) -> None:
+    """One turn on an engine instance, repeated while it answers 503 (its first turn after a PostgreSQL restart)."""
+    with httpx.Client(timeout=120) as client:
+        for _ in range(attempts):
+            status = client.post(
+                f"{url}/webhooks/frontdoor/webhook",
+                json={"sender": f"warm-{uuid.uuid4().hex}", "message": "bonjour", "metadata": {}},
+                headers={"Authorization": f"Bearer {services.token}"},
+            ).status_code
+            if status == 200:
+                return
+            assert status == 503, status
+            time.sleep(1)
+    raise AssertionError(f"{url} still answers 503 after {attempts} turns")
+
+
 def test_ten_messages_of_one_session_at_once_are_handled_in_order(services: Services, databases: Databases) -> None:
     services.wait_healthy()  # both instances (one was restarted)
+    for url in services.engine_urls:  # PostgreSQL was restarted by the previous test
+        warm_up(services, url)
     texts = [f"c'est quoi un patient partenaire ? question {i}" for i in range(10)]
     with httpx.Client(timeout=120) as client:
         talk = Talk(services, client)
