@@ -11,11 +11,13 @@ from rasa.engine.graph import ExecutionContext, GraphSchema
 from rasa.engine.storage.local_model_storage import LocalModelStorage
 from rasa.engine.storage.resource import Resource
 from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
-from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
+from rasa.nlu.utils.spacy_utils import SpacyModel
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components import spacy_nlp
 from bot.components.linear_intent import LinearIntentClassifier, char_text, content_vector, lemma_text
+from bot.components.spacy_nlp import SharedSpacyNLP
 
 EXAMPLES = {
     "conges": [
@@ -41,12 +43,13 @@ EXAMPLES = {
 
 @pytest.fixture(scope="module")
 def spacy_model() -> SpacyModel:
-    return SpacyNLP.load_model("fr_core_news_md")
+    return spacy_nlp.load_shared("fr_core_news_md", spacy_nlp.DEFAULT_EXCLUDE)
 
 
 def prepare(spacy_model: SpacyModel, messages: list[Message]) -> list[Message]:
     context = ExecutionContext(GraphSchema({}), "test")
-    nlp = SpacyNLP.create({**SpacyNLP.get_default_config(), "model": "fr_core_news_md"}, None, None, context)  # type: ignore[arg-type]
+    config = {**SharedSpacyNLP.get_default_config(), "model": "fr_core_news_md"}
+    nlp = SharedSpacyNLP.create(config, None, None, context)  # type: ignore[arg-type]
     nlp.process(messages, spacy_model)
     SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None, None, context).process(messages)  # type: ignore[arg-type]
     return messages
