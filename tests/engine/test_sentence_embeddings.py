@@ -15,7 +15,10 @@ from bot.components.sentence_embeddings import DIMENSION, SentenceEmbeddingFeatu
 def featurizer() -> SentenceEmbeddingFeaturizer:
     context = ExecutionContext(GraphSchema({}), "test")
     return SentenceEmbeddingFeaturizer.create(
-        SentenceEmbeddingFeaturizer.get_default_config(), None, None, context  # type: ignore[arg-type]
+        SentenceEmbeddingFeaturizer.get_default_config(),
+        None,
+        None,
+        context,  # type: ignore[arg-type]
     )
 
 
@@ -60,3 +63,34 @@ def test_payloads_and_empty_texts_get_no_feature(featurizer: SentenceEmbeddingFe
 def test_a_bad_config_is_refused() -> None:
     with pytest.raises(ValueError, match="batch_size"):
         SentenceEmbeddingFeaturizer({"batch_size": 0}, "e5", encoder=object())  # type: ignore[arg-type]
+
+
+class RecordingEncoder:
+    """A stand-in encoder: a vector from each text's length, and the texts it was given."""
+
+    def __init__(self) -> None:
+        self.seen: list[str] = []
+
+    def query(self, texts: list[str]) -> np.ndarray:
+        self.seen += texts
+        return np.array([[float(len(t)), 1.0] for t in texts], dtype=np.float32)
+
+
+def test_training_data_is_shared_among_workers_and_each_message_gets_its_own_vector() -> None:
+    made: list[RecordingEncoder] = []
+
+    def new_encoder() -> RecordingEncoder:
+        made.append(RecordingEncoder())
+        return made[-1]
+
+    config = {**SentenceEmbeddingFeaturizer.get_default_config(), "batch_size": 3, "training_workers": 2}
+    component = SentenceEmbeddingFeaturizer(config, "e5", new_encoder=new_encoder)
+    texts = ["a" * (i + 1) for i in range(20)]
+    data = TrainingData([Message.build(text=t, intent="x") for t in texts])
+    component.process_training_data(data)
+    assert len(made) == 2 and all(encoder.seen for encoder in made)
+    assert sorted(made[0].seen + made[1].seen) == sorted(texts)
+    assert [float(sentence(m)[0]) for m in data.training_examples] == [float(len(t)) for t in texts]
+    # serving a message uses the model's one encoder
+    component.process([Message.build(text="bonjour")])
+    assert made[0].seen[-1] == "bonjour" and len(made) == 2
