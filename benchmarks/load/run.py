@@ -291,6 +291,30 @@ def role_of(command: str) -> str | None:
     return None
 
 
+def parent_of(pid: int) -> int | None:
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def stack_memory(root_pid: int) -> dict[str, float]:
+    """Resident MB of the stack below ``root_pid``, by role.
+
+    A process without a role of its own (the action server's Sanic worker, started by
+    ``multiprocessing`` spawn, and its resource tracker) counts for its nearest ancestor's role.
+    """
+    pids = {root_pid, *descendants(root_pid)}
+    found: dict[str, float] = {}
+    for pid in pids:
+        role, ancestor = role_of(cmdline(pid)), parent_of(pid)
+        while role is None and ancestor in pids:
+            role, ancestor = role_of(cmdline(ancestor)), parent_of(ancestor)
+        if role is not None:
+            found[role] = found.get(role, 0.0) + rss_mb(pid)
+    return found
+
+
 class MemorySampler:
     """Resident memory of the stack's processes, sampled twice a second: at rest and at peak."""
 
@@ -302,12 +326,7 @@ class MemorySampler:
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
     def snapshot(self) -> dict[str, float]:
-        found: dict[str, float] = {}
-        for pid in {self.root_pid, *descendants(self.root_pid)}:
-            role = role_of(cmdline(pid))
-            if role is not None:
-                found[role] = found.get(role, 0.0) + rss_mb(pid)
-        return found
+        return stack_memory(self.root_pid)
 
     def _loop(self) -> None:
         while not self._stop.wait(0.5):
@@ -379,9 +398,22 @@ def profiled(stack: Stack, out: Path, enabled: bool) -> Iterator[None]:
         for fmt, suffix in (("flamegraph", "svg"), ("raw", "txt")):
             recorders.append(
                 subprocess.Popen(
-                    [str(spy), "record", "--pid", str(pid), "--rate", "200", "--format", fmt,
-                     "--output", str(out / f"profile-{role}.{suffix}"), "--nonblocking", "--subprocesses"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    [
+                        str(spy),
+                        "record",
+                        "--pid",
+                        str(pid),
+                        "--rate",
+                        "200",
+                        "--format",
+                        fmt,
+                        "--output",
+                        str(out / f"profile-{role}.{suffix}"),
+                        "--nonblocking",
+                        "--subprocesses",
+                    ],
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
                 )
             )
     try:

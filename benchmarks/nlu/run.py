@@ -2,6 +2,7 @@
 
     scripts/engine-python -m benchmarks.nlu.run [--epochs N] [--limit N] [--out DIR]
                                                 [--pipelines ours,anchor] [--candidate PATH ...]
+                                                [--no-assistant] [--no-fresh-clone]
 
 Runs in the engine environment (Rasa 3.6).  The data set (22 intents, questions of
 staff to an administration about covid) is read from ../shared/data/nlu-french-benchmark/
@@ -16,6 +17,12 @@ time, inference time per message (median, p95), size of the model archive.  For 
 pipeline with a FallbackClassifier, accuracy is given as-is (``nlu_fallback`` or any
 intent outside the benchmark — e.g. ``urgence`` forced by the EmergencyGuard — counts
 as wrong; this is the headline) and on the top non-fallback intent of the ranking.
+
+Then the assistant itself (benchmarks/nlu/assistant.py): trained from scratch,
+its entities on the held-out entity set, its memory; and as served
+(benchmarks/served.py, in the application's environment): the cold start of
+``make run``, the whole stack's memory at rest, and a fresh clone of ``HEAD`` to a
+healthy ``/health``.  A *Targets* table puts each figure next to its target.
 
 Writes ``benchmark-nlu.md`` and ``benchmark-nlu.json`` in --out (default reports/).
 """
@@ -33,6 +40,7 @@ import logging
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -394,8 +402,7 @@ def render_assistant(assistant: dict[str, Any]) -> list[str]:
         "Trained from scratch (empty Rasa cache) on `config.yml`, `bot/domain/` and `data/`, as `make train` "
         "does on a fresh clone.",
         "",
-        "| training from scratch s | model MB | RSS after loading, MB | entity precision | entity recall "
-        "| entity F1 |",
+        "| training from scratch s | model MB | RSS after loading, MB | entity precision | entity recall | entity F1 |",
         "|---|---|---|---|---|---|",
         f"| {assistant['train_seconds']:.0f} | {assistant['model_mb']:.1f} | {_mb(assistant['rss_mb'])} "
         f"| {entities['precision']:.3f} | {entities['recall']:.3f} | **{entities['f1']:.3f}** |",
@@ -407,6 +414,71 @@ def render_assistant(assistant: dict[str, Any]) -> list[str]:
     if entities["errors"]:
         lines += ["", "Entity errors:", ""]
         lines += [f"- « {e['text']} »: expected {e['expected']}, found {e['found']}" for e in entities["errors"]]
+    return lines
+
+
+def served_figures(out: Path, fresh_clone: bool) -> dict[str, Any]:
+    """``benchmarks/served.py`` in the application's environment (it starts the stack as ``make run`` does)."""
+    command = [str(ROOT / ".venv" / "bin" / "python"), "-m", "benchmarks.served", "--json", str(out)]
+    if fresh_clone:
+        command.append("--fresh-clone")
+    subprocess.run(command, cwd=ROOT, check=True)
+    figures: dict[str, Any] = json.loads(out.read_text(encoding="utf-8"))
+    return figures
+
+
+def _check(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def render_targets(report: dict[str, Any]) -> list[str]:
+    """The engine's targets side by side with this run's figures."""
+    pipelines = report["pipelines"]
+    ours, anchor = pipelines.get("ours"), pipelines.get("anchor")
+    assistant = report.get("assistant") or {}
+    served = assistant.get("served") or {}
+    memory = served.get("memory_at_rest") or {}
+    fresh = served.get("fresh_clone") or {}
+    rows: list[tuple[str, str, str, bool | None]] = []
+    if ours and anchor:
+        accuracy, anchored = ours["clean"]["accuracy"], anchor["clean"]["accuracy"]
+        rows.append(
+            (
+                "benchmark accuracy as served",
+                f"≥ {TARGET_ACCURACY} and above the anchor",
+                f"{accuracy:.3f} (anchor {anchored:.3f})",
+                accuracy >= TARGET_ACCURACY and accuracy > anchored,
+            )
+        )
+        typos, anchor_typos = ours["typos"]["accuracy"], anchor["typos"]["accuracy"]
+        typo_value = f"{typos:.3f} (anchor {anchor_typos:.3f})"
+        rows.append(("with typos", "above the anchor", typo_value, typos > anchor_typos))
+    if assistant:
+        seconds = assistant["train_seconds"]
+        rows.append(("training from scratch", "≤ 120 s", f"{seconds:.0f} s", seconds <= 120))
+        rows.append(("entity F1 (held-out)", "not lower than before", f"{assistant['entities']['f1']:.3f}", None))
+    if fresh:
+        rows.append(("fresh clone to healthy /health", "≤ 360 s", f"{fresh['seconds']:.0f} s", fresh["seconds"] <= 360))
+    if served.get("cold_start_s") is not None:
+        cold = served["cold_start_s"]
+        rows.append(("cold start (installed, trained)", "≤ 30 s", f"{cold:.1f} s", cold <= 30))
+    if memory:
+        engine = memory["by_role_mb"].get("engine", 0.0)
+        rows.append(("engine RSS at rest", "≤ 1,200 MB", f"{engine:,.0f} MB", engine <= 1200))
+        total = memory["total_mb"]
+        parts = ", ".join(f"{role} {mb:,.0f}" for role, mb in memory["by_role_mb"].items())
+        rows.append(("whole stack RSS at rest", "≤ 1,600 MB", f"{total:,.0f} MB ({parts})", total <= 1600))
+    if not rows:
+        return []
+    lines = ["", "## Targets", "", "| figure | target | this run | |", "|---|---|---|---|"]
+    lines += [f"| {name} | {target} | {value} | {_check(ok)} |" for name, target, value, ok in rows]
+    if fresh:
+        lines += [
+            "",
+            f"Fresh clone: commit {fresh['commit']}, `git clone` then `make run` (both environments, packages, "
+            f"web assets, training from scratch) to a healthy `/health`; {fresh.get('training') or ''}. Package "
+            "files came through this machine's pip and npm caches where they held them.",
+        ]
     return lines
 
 
@@ -439,7 +511,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     lines += [
         "",
         "Accuracy is the headline, **as-is**: a `nlu_fallback` prediction, or an intent outside the benchmark "
-        "(e.g. `urgence` forced by the EmergencyGuard), counts as wrong. \"Top non-fallback\" scores the best "
+        '(e.g. `urgence` forced by the EmergencyGuard), counts as wrong. "Top non-fallback" scores the best '
         "intent of the ranking other than `nlu_fallback` instead. Macro-F1 is over the benchmark's intents.",
         "",
         "| pipeline | fallback rate | outside intents (clean) | fallback rate with typos | macro-F1 with typos |",
@@ -464,6 +536,7 @@ def render_markdown(report: dict[str, Any]) -> str:
         f"{machine['ram_gb']} GB RAM, rasa {machine['rasa']}, "
         f"Python {machine['python']}, {machine['platform']}, {machine['date']}. Total run {meta['run_seconds']:.0f} s.",
     ]
+    lines += render_targets(report)
     if report.get("assistant"):
         lines += render_assistant(report["assistant"])
     lines += [
@@ -518,6 +591,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         action="store_true",
         help="skip the assistant's own model (training from scratch, entities) and the memory measures",
     )
+    parser.add_argument(
+        "--no-fresh-clone",
+        action="store_true",
+        help="skip timing a fresh clone of HEAD to a healthy /health with make run (installs and training included)",
+    )
     parser.add_argument("--typo-rate", type=float, default=DEFAULT_RATE)
     parser.add_argument("--typo-seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
@@ -565,6 +643,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "rss_mb": rss_mb(model),
                 "entities": measure_entities(model),
             }
+            log.info("the served stack: cold start and memory%s", "" if args.no_fresh_clone else ", fresh clone")
+            assistant["served"] = served_figures(Path(tmp) / "served.json", fresh_clone=not args.no_fresh_clone)
 
     report = {
         "meta": {
