@@ -65,7 +65,10 @@ class FakeGraph:
                 pass
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="fake-graph", daemon=True)
+        # serve_forever polls for shutdown every 0.5 s by default: every test's teardown waited for it
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, name="fake-graph", daemon=True
+        )
 
     @property
     def url(self) -> str:

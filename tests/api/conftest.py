@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
+import functools
 import json
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +22,7 @@ from server.main import create_app
 from server.settings import Settings
 from server.staff import create_user, open_session
 from store.engine import create_engine, session_factory, transaction
+from store.migrate import upgrade
 from store.models import StaffRole
 from tests.helpers import TOKEN
 
@@ -57,8 +62,27 @@ def fake_engine() -> FakeEngine:
     return FakeEngine()
 
 
+@functools.cache
+def migrated_template() -> Path:
+    """An empty database at the schema's head, migrated once per test process.
+
+    Each test's ``app.db`` starts as a copy of it: the app's start-up migration then finds
+    it up to date (milliseconds) instead of creating every table again (a quarter of the
+X
+    """
+    folder = Path(tempfile.mkdtemp(prefix="api-template-"))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    path = folder / "app.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 def api_settings(tmp_path: Path, **overrides: Any) -> Settings:
-    """Settings for an app on ``tmp_path/app.db``, the engine and actions at their usual (faked) URLs."""
+    """Settings for an app on ``tmp_path/app.db`` (a copy of the migrated template), the engine and actions at
+    their usual (faked) URLs."""
+    database = tmp_path / "app.db"
+    if "database_url" not in overrides and not database.exists():
+        shutil.copyfile(migrated_template(), database)
     values: dict[str, Any] = {
         "database_url": f"sqlite:///{tmp_path / 'app.db'}",
         "engine_url": "http://127.0.0.1:5005",

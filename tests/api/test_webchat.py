@@ -62,20 +62,24 @@ class Widget:
         assert event == "session_confirm"
         self.session_id: str = data["session_id"]
 
-    def say(self, text: str, session_id: str | None = None) -> list[dict[str, Any]]:
-        """Send a message as the widget does; return the bot_uttered events that follow."""
+    def say(self, text: str, session_id: str | None = None, replies: int = 1) -> list[dict[str, Any]]:
+        """Send a message as the widget does; return the ``replies`` bot_uttered events that follow.
+
+        The count is the test's expectation: waiting for silence instead would be a sleep
+        before asserting that nothing else came.  A message beyond the count would be taken
+        by the next ``say`` as its reply (a merged button message split in two, say, fails
+        the quick-replies test that way).
+        """
         custom = {"language": "fr", "mode": self.mode}
         self.client.emit(
             "user_uttered", {"message": text, "customData": custom, "session_id": session_id or self.session_id}
         )
         received = []
-        while True:
-            try:
-                event, data = self.client.receive(timeout=1.5)
-            except socketio.exceptions.TimeoutError:
-                return received
+        for _ in range(replies):
+            event, data = self.client.receive(timeout=10)
             assert event == "bot_uttered"
             received.append(data)
+        return received
 
     def close(self) -> None:
         self.client.disconnect()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -23,8 +24,12 @@ MIN_EXAMPLES = 15
 _ANNOTATION = re.compile(r"\[([^\]]+)\](\{[^}]*\}|\([^)]*\))")
 
 
+@functools.cache  # read once per test session: the files do not change during a run
 def load_all(folder: str) -> list[dict[str, Any]]:
-    return [yaml.safe_load(path.read_text(encoding="utf-8")) for path in sorted((ROOT / folder).glob("*.yml"))]
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    return [
+        yaml.load(path.read_text(encoding="utf-8"), Loader=loader) for path in sorted((ROOT / folder).glob("*.yml"))
+    ]
 
 
 def plain(example: str) -> str:
@@ -35,6 +40,7 @@ def plain(example: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", text))
 
 
+@functools.cache
 def nlu_examples() -> dict[str, list[str]]:
     examples: dict[str, list[str]] = defaultdict(list)
     for document in load_all("data/nlu"):
@@ -45,10 +51,12 @@ def nlu_examples() -> dict[str, list[str]]:
     return examples
 
 
+@functools.cache
 def domain_intents() -> set[str]:
     return {intent for document in load_all("bot/domain") for intent in document.get("intents", [])}
 
 
+@functools.cache
 def rules_by_intent() -> dict[str, list[str]]:
     found: dict[str, list[str]] = {}
     for document in load_all("data/rules"):
