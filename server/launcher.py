@@ -63,7 +63,7 @@ def main() -> int:
     for warning in stack.get("warnings", []):
         print(f"Warning: {warning}", flush=True)
     url = str(stack["url"])
-    print(f"Starting Partenaires Santé on {url} (the engine takes about 35 s to load)", flush=True)
+    print(f"Starting Partenaires Santé on {url} (the engine takes about 15 s to load)", flush=True)
     manager = Manager()
     for name, command in stack["commands"].items():
         manager.add_process(name, command, env=stack["env"], cwd=str(ROOT))

@@ -27,7 +27,7 @@ def _healthy(url: str) -> bool:
 
 
 def _start_stack(url: str) -> subprocess.Popen[bytes]:
-    print("Starting the assistant (about 35 s)...", flush=True)
+    print("Starting the assistant (about 15 s)...", flush=True)
     log = open(ROOT / "var" / "shell-stack.log", "wb")
     process = subprocess.Popen(
         [sys.executable, "-m", "server.launcher"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT

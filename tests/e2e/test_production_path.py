@@ -262,7 +262,7 @@ def test_a_registration_goes_on_on_the_other_instance_when_its_engine_is_killed(
     assert body["components"]["engine"]["status"] == "partial"
     states = {i["url"]: i["status"] for i in body["components"]["engine"]["instances"]}
     assert sorted(states.values()) == ["down", "ok"]
-    services.start(killed[0])  # back for the next tests (ready in about 35 s)
+    services.start(killed[0])  # back for the next tests (ready in about 15 s)
 
 
 def test_the_action_server_killed_at_confirmation_saves_nothing_then_once(
