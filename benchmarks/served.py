@@ -22,18 +22,16 @@ import argparse
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from benchmarks.load.run import cold_start, stack_memory
-from evaluation.stack import ROOT, free_port, start_stack, stop_stack, wait_until_up
+from benchmarks.load.run import cold_start, stack_memory, time_make_run
+from evaluation.stack import ROOT, free_port, start_stack, stop_stack
 
 CONVERSATION = [
     "bonjour",
@@ -70,23 +68,11 @@ def fresh_clone(tmp: Path) -> dict[str, Any]:
     env = {key: value for key, value in os.environ.items() if not key.startswith(("VIRTUAL_ENV", "ENGINE_", "APP_"))}
     env.update(PORT=str(port), ENGINE_PORT=str(free_port()), ACTION_PORT=str(free_port()))
     log_path = tmp / "fresh-clone.log"
-    started = time.perf_counter()
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            ["make", "run"], cwd=clone, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-        )
-        try:
-            healthy = wait_until_up(f"http://127.0.0.1:{port}/health", process, FRESH_CLONE_TIMEOUT_S, interval_s=1.0)
-            seconds = round(time.perf_counter() - started, 1)
-        finally:
-            os.killpg(process.pid, signal.SIGINT)
-            try:
-                process.wait(timeout=60)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
+    try:
+        seconds = time_make_run(clone, env, port, log_path, FRESH_CLONE_TIMEOUT_S)
+    except RuntimeError as error:
+        raise RuntimeError(f"{error}\n{log_path.read_text(errors='replace')[-3000:]}") from error
     text = log_path.read_text(errors="replace")
-    if not healthy:
-        raise RuntimeError(f"the fresh clone was not healthy after {seconds} s:\n{text[-3000:]}")
     training = [line for line in text.splitlines() if "model trained in" in line]
     shutil.rmtree(clone, ignore_errors=True)
     return {"commit": head.stdout.strip(), "seconds": seconds, "training": training[-1].strip() if training else None}

@@ -437,24 +437,28 @@ def cold_start(tmp: Path) -> float:
         TRACKER_URL=f"sqlite:///{tmp / 'cold-tracker.db'}",
     )
     env.pop("ENGINE_TOKEN", None)
+    return time_make_run(ROOT, env, port, tmp / "cold-start.log", ENGINE_START_TIMEOUT_S)
+
+
+def time_make_run(cwd: Path, env: dict[str, str], port: int, log_path: Path, timeout_s: float) -> float:
+    """Seconds from ``make run`` in ``cwd`` to a healthy ``/health`` on ``port``; the stack is stopped after."""
     started = time.perf_counter()
-    log = (tmp / "cold-start.log").open("wb")
-    process = subprocess.Popen(
-        ["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    try:
-        if wait_until_up(f"http://127.0.0.1:{port}/health", process, ENGINE_START_TIMEOUT_S, interval_s=0.5):
-            return round(time.perf_counter() - started, 1)
-        if process.poll() is not None:
-            raise RuntimeError(f"make run exited: see {tmp / 'cold-start.log'}")
-        raise RuntimeError("make run was not healthy in time")
-    finally:
-        os.killpg(process.pid, signal.SIGINT)
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            ["make", "run"], cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         try:
-            process.wait(timeout=60)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-        log.close()
+            if wait_until_up(f"http://127.0.0.1:{port}/health", process, timeout_s, interval_s=0.5):
+                return round(time.perf_counter() - started, 1)
+            if process.poll() is not None:
+                raise RuntimeError(f"make run exited: see {log_path}")
+            raise RuntimeError(f"make run was not healthy after {timeout_s:.0f} s: see {log_path}")
+        finally:
+            os.killpg(process.pid, signal.SIGINT)
+            try:
+                process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- report
