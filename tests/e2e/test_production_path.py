@@ -311,7 +311,11 @@ def test_postgresql_restarted_in_the_middle_of_a_registration(services: Services
     assert len(talk.failures) <= 1, talk.failures
     check_saved_once(databases, "Léa", email, talk.session_id)
     assert talk.session_id is not None
-    assert databases.user_texts(talk.session_id).count(email) == 1 + len(talk.failures)
+    # The e-mail's turn is in the tracker once for the turn that succeeded, plus once for a turn that failed
+    # after the engine had saved the user's message; a turn refused when the engine could not read the
+    # tracker (the 503 with component "tracker_store") left nothing.
+    stored = databases.user_texts(talk.session_id).count(email)
+    assert 1 <= stored <= 1 + len(talk.failures), (stored, talk.failures)
     assert services.wait_healthy(60)["status"] == "ok"
 
 
