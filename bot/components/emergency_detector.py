@@ -32,6 +32,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
 
+from bot.components.folds import map_folds
 from contract.text import fold
 
 NONE = "none"
@@ -124,11 +125,21 @@ class EmergencyDetector:
         out_of_fold = np.zeros(len(plain))
         # Stratified on emergency vs not, so that every fold holds emergencies of each kind in proportion.
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-        for train_index, test_index in splitter.split(plain, is_emergency):
-            sub = [plain[i] for i in train_index]
-            words, chars, model = cls._fit(sub, y[train_index], c, seed)
-            probe = cls(words, chars, model, emergency_classes, distress_class, 0.5, 0.5)
-            out_of_fold[test_index] = probe.emergency_probability([plain[i] for i in test_index])
+        splits = list(splitter.split(plain, is_emergency))
+        jobs = [
+            (
+                [plain[i] for i in train_index],
+                y[train_index],
+                [plain[i] for i in test_index],
+                c,
+                seed,
+                list(emergency_classes),
+                distress_class,
+            )
+            for train_index, test_index in splits
+        ]
+        for (_, test_index), probabilities in zip(splits, map_folds(out_of_fold_probability, jobs), strict=True):
+            out_of_fold[test_index] = probabilities
         positives = out_of_fold[is_emergency]
         negatives = out_of_fold[~is_emergency]
         low = float(np.quantile(positives, 1.0 - recall))
@@ -226,3 +237,18 @@ def labelled(examples: Sequence[Tuple[str, str]], emergency_prefix: str, distres
         else:
             out.append(NONE)
     return out
+
+
+def out_of_fold_probability(
+    train: List[str],
+    labels: Any,
+    test: List[str],
+    c: float,
+    seed: int,
+    emergency_classes: List[str],
+    distress_class: Optional[str],
+) -> np.ndarray:
+    """Fit on one fold's training rows; the emergency probability of its held-out rows (a worker's job)."""
+    words, chars, model = EmergencyDetector._fit(train, labels, c, seed)
+    probe = EmergencyDetector(words, chars, model, emergency_classes, distress_class, 0.5, 0.5)
+    return probe.emergency_probability(test)

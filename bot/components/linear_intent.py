@@ -50,7 +50,7 @@ import json
 import logging
 import re
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type, Union
+from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
 
 import numpy as np
 import scipy.sparse
@@ -71,10 +71,9 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedKFold
-from sklearn.svm import LinearSVC
 
+from bot.components.folds import MODELS, Model, class_scores, fold_scores, map_folds
 from contract.text import strip_accents
 
 logger = logging.getLogger(__name__)
@@ -167,21 +166,6 @@ def fit_temperature(scores: np.ndarray, gold: np.ndarray) -> float:
     return best
 
 
-Model = Union[LogisticRegression, LinearSVC]
-#: ``model:`` in the config -> the scikit-learn class.
-MODELS: Dict[Text, Type[Any]] = {"logistic": LogisticRegression, "linear_svm": LinearSVC}
-
-
-def class_scores(model: Model, features: scipy.sparse.csr_matrix) -> np.ndarray:
-    """One score per class, larger is likelier: log-probabilities (logistic) or margins (SVM)."""
-    if isinstance(model, LogisticRegression):
-        return np.asarray(model.predict_log_proba(features))
-    margins = np.asarray(model.decision_function(features))
-    if margins.ndim == 1:  # two classes: one margin, for the second class
-        margins = np.column_stack([-margins / 2, margins / 2])
-    return margins
-
-
 WORD_PARAMS: Dict[Text, Any] = {"token_pattern": WORD_PATTERN, "sublinear_tf": True, "lowercase": False}
 CHAR_PARAMS: Dict[Text, Any] = {"analyzer": "char_wb", "ngram_range": (1, 4), "sublinear_tf": True, "lowercase": False}
 
@@ -268,12 +252,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             blocks.append(scipy.sparse.csr_matrix(weight * rows))
         return scipy.sparse.hstack(blocks).tocsr()
 
+    def model_params(self) -> Dict[Text, Any]:
+        return {
+            "C": float(self.component_config["C"]),
+            "max_iter": int(self.component_config["max_iter"]),
+            "random_state": int(self.component_config["random_seed"]),
+        }
+
     def new_model(self) -> Model:
-        model: Model = MODELS[self.component_config["model"]](
-            C=float(self.component_config["C"]),
-            max_iter=int(self.component_config["max_iter"]),
-            random_state=int(self.component_config["random_seed"]),
-        )
+        model: Model = MODELS[self.component_config["model"]](**self.model_params())
         return model
 
     def calibrate(self, features: scipy.sparse.csr_matrix, labels: List[str]) -> float:
@@ -287,10 +274,15 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         gold = np.array([classes.index(label) for label in labels])
         scores = np.full((len(labels), len(classes)), -1e6)
         splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=int(self.component_config["random_seed"]))
-        for train_rows, test_rows in splitter.split(np.zeros(len(labels)), labels):
-            model = self.new_model().fit(features[train_rows], [labels[i] for i in train_rows])
-            columns = [classes.index(str(c)) for c in model.classes_]
-            scores[np.ix_(test_rows, columns)] = class_scores(model, features[test_rows])
+        splits = list(splitter.split(np.zeros(len(labels)), labels))
+        name, params = str(self.component_config["model"]), self.model_params()
+        jobs = [
+            (name, params, features[train_rows], [labels[i] for i in train_rows], features[test_rows])
+            for train_rows, test_rows in splits
+        ]
+        for (_, test_rows), (fold_classes, fold_scores_) in zip(splits, map_folds(fold_scores, jobs), strict=True):
+            columns = [classes.index(c) for c in fold_classes]
+            scores[np.ix_(test_rows, columns)] = fold_scores_
         return fit_temperature(scores, gold)
 
     # -- training -------------------------------------------------------------------------------
