@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -109,13 +109,3 @@ class SharedSpacyNLP(SpacyNLP):
         model = load_shared(str(config.get("model") or ""), tuple(config["exclude"]))
         cls.ensure_proper_language_model(model.model)
         return cls(model, config)
-
-    @staticmethod
-    def required_packages() -> List[Text]:
-        return ["spacy"]
-
-    @classmethod
-    def loaded_count(cls, name: Optional[str] = None) -> int:
-        """How many spaCy models this process holds (all, or of ``name``)."""
-        with _lock:
-            return sum(1 for key in _loaded if name is None or key[0] == name)
