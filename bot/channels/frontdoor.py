@@ -95,7 +95,12 @@ class TrackerStoreWatch:
         self.errors += 1
         self.last_error_at = time.monotonic()
         # The exception's text may carry SQL parameters (the conversation): only its type is logged.
-        logger.error("frontdoor: the tracker store failed (%s)", type(error).__name__)
+        cause = getattr(error, "orig", None)
+        logger.error(
+            "frontdoor: the tracker store failed (%s%s)",
+            type(error).__name__,
+            f" from {type(cause).__module__}.{type(cause).__name__}" if cause is not None else "",
+        )
 
     def recent(self) -> bool:
         return self.last_error_at is not None and time.monotonic() - self.last_error_at < RECENT_ERROR_S
@@ -105,7 +110,8 @@ def watch_tracker_store(agent: Any) -> Optional[TrackerStoreWatch]:
     """Install (once) the error watch on the agent's fail-safe store, and ping pooled SQL connections.
 
     ``pool_pre_ping`` is not an option of Rasa's SQL tracker store: it is set
-    on its pool here, so that a restarted database server costs no turn.
+    on its pool here, and the connections opened before are closed, so that a
+    restarted database server costs no turn.
     """
     store = getattr(agent, "tracker_store", None)
     if store is None or not hasattr(store, "_on_tracker_store_error"):
@@ -117,8 +123,11 @@ def watch_tracker_store(agent: Any) -> Optional[TrackerStoreWatch]:
         inner = getattr(store, "_tracker_store", None)
         inner = getattr(inner, "_tracker_store", inner)
         pool = getattr(getattr(inner, "engine", None), "pool", None)
-        if pool is not None and hasattr(pool, "_pre_ping"):
+        if pool is not None and hasattr(pool, "_pre_ping") and not pool._pre_ping:
             pool._pre_ping = True
+            # A connection opened before (Rasa's own, at start-up) counts as fresh and would
+            # skip its first ping: after a database restart its first turn would fail.  Closed.
+            pool.dispose()
     return watch
 
 

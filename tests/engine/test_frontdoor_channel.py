@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import closing
 from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 import pytest
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
@@ -177,3 +182,60 @@ def test_only_the_bearer_token_is_authorized(header: str, allowed: bool) -> None
     channel = FrontDoorInput.from_credentials({"token": "a-long-enough-secret-token"})
     request = SimpleNamespace(headers={"authorization": header} if header else {})
     assert channel.authorized(request) is allowed  # type: ignore[attr-defined, arg-type]
+
+
+POSTGRES_URL = os.environ.get("PS_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def postgres_database() -> Iterator[str]:
+    """A fresh PostgreSQL database; skipped, saying why, when the server is unreachable."""
+    psycopg2 = pytest.importorskip("psycopg2")
+    name = f"ps_engine_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg2.connect(POSTGRES_URL, connect_timeout=3)
+    except psycopg2.OperationalError as exc:
+        pytest.skip(f"PostgreSQL unreachable at {POSTGRES_URL} ({type(exc).__name__})")
+    admin.autocommit = True
+    with admin.cursor() as cursor:
+        cursor.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield name
+    finally:
+        with admin.cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+def test_a_database_restart_costs_no_turn(postgres_database: str) -> None:
+    """Rasa opens a connection at start-up; a restart of the server kills it before the first turn."""
+    import psycopg2
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    parts, database = urlsplit(POSTGRES_URL), postgres_database
+    store = FailSafeTrackerStore(
+        SQLTrackerStore(
+            DOMAIN,
+            dialect="postgresql",
+            host=parts.hostname,
+            port=parts.port,
+            db=database,
+            username=parts.username,
+            password=parts.password,
+        )
+    )
+    agent = SimpleNamespace(tracker_store=store)
+    watch = watch_tracker_store(agent)
+    assert isinstance(watch, TrackerStoreWatch)
+
+    def restart() -> None:
+        """What a restart of the server does to every open connection of the tracker store's database."""
+        with closing(psycopg2.connect(POSTGRES_URL)) as admin, admin, admin.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s", (database,))
+
+    restart()  # before the first turn: the start-up connection, had it been kept, would be dead
+    asyncio.run(store.save(tracker(ActionExecuted("action_listen"))))
+    restart()  # between two turns: the pooled connection is dead
+    saved = asyncio.run(store.retrieve("s"))
+    assert saved is not None and len(saved.events) == 1  # read from the database, not started afresh
+    assert watch.errors == 0
