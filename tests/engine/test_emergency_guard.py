@@ -45,6 +45,10 @@ def parsed(text: str, intent: str, confidence: float, second: float = 0.05) -> M
 
 def test_normalise_drops_case_accents_and_punctuation() -> None:
     assert normalise("J'ai AVALÉ toute ma boîte !!") == "j ai avale toute ma boite"
+    # Ligatures are written out, as most people type them: « cœur » is « coeur », not « c ur ».
+    assert normalise("Mon cœur bat vite, ŒIL rouge") == normalise("mon coeur bat vite, oeil rouge") == (
+        "mon coeur bat vite oeil rouge"
+    )
 
 
 @pytest.mark.parametrize(
@@ -124,6 +128,37 @@ def test_medical_advice_becomes_hors_sujet(guard: EmergencyGuard, text: str) -> 
     [message] = guard.process([parsed(text, "droit_information", 0.9)])
     assert message.get("intent") == {"name": "hors_sujet", "confidence": 1.0}
     assert message.get("emergency") is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "je suis immuno-déprimée, est-ce que je peux rendre visite à ma sœur en réanimation ?",
+        "mon fils est immunodéprimé, il a droit à une chambre seule ?",
+        "est-ce qu'on peut manger avec mon père dans sa chambre pendant les visites ?",
+        "je peux manger à la cafétéria de l'hôpital avec mes enfants ?",
+        "où est-ce qu'on peut se faire vacciner contre la grippe à l'hôpital ?",
+        "comment prendre rendez-vous pour me faire vacciner ?",
+    ],
+)
+def test_practical_questions_are_neither_advice_nor_distress(guard: EmergencyGuard, text: str) -> None:
+    """Even when the classifier is unsure (the guard's distress rule applies below 0.6)."""
+    [message] = guard.process([parsed(text, "droit_information", 0.3)])
+    assert message.get("intent")["name"] == "droit_information"
+    assert message.get("emergency") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("est-ce que je peux manger avant mon opération ?", "hors_sujet"),
+        ("dois-je faire le vaccin contre la grippe si je suis enceinte ?", "hors_sujet"),
+        ("je suis déprimée depuis la mort de mon mari", "soutien_detresse"),
+    ],
+)
+def test_their_lookalikes_still_are(guard: EmergencyGuard, text: str, intent: str) -> None:
+    [message] = guard.process([parsed(text, "droit_information", 0.3)])
+    assert message.get("intent")["name"] == intent
 
 
 def test_a_question_about_the_right_to_stop_a_treatment_is_not_advice(guard: EmergencyGuard) -> None:
