@@ -154,6 +154,20 @@ def tracker_store_status(agent: Any) -> Dict[Text, Any]:
     return status
 
 
+def not_serving(agent: Any) -> bool:
+    """True when this instance must not take a turn: no model yet, or no real tracker store.
+
+    Without a usable ``tracker_store`` in its endpoints file (missing, or a
+    type Rasa cannot import), Rasa silently serves from memory: conversations
+    would be neither kept nor shared with the other instances.  Such an
+    instance answers like one still loading its model, so the front door sends
+    the turn to another one (or says the engine is unavailable).
+    """
+    if agent is None or not agent.is_ready():
+        return True
+    return tracker_store_status(agent)["type"] in (None, "InMemoryTrackerStore")
+
+
 def store_healthy(status: Optional[Dict[Text, Any]]) -> bool:
     return bool(
         status is not None
@@ -273,7 +287,7 @@ class FrontDoorInput(InputChannel):
                 return response.json({"error": "bad_request"}, status=400)
 
             agent = getattr(request.app.ctx, "agent", None)
-            if agent is None or not agent.is_ready():
+            if agent is None or not_serving(agent):
                 return response.json({"error": "not_ready"}, status=503)
 
             watch = watch_tracker_store(agent)

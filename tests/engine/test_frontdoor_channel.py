@@ -7,6 +7,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import closing
+from pathlib import Path
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
@@ -20,6 +21,7 @@ from bot.channels.frontdoor import (
     FrontDoorInput,
     SavedTrackers,
     TrackerStoreWatch,
+    not_serving,
     saved_trackers,
     store_healthy,
     tracker_store_status,
@@ -239,3 +241,17 @@ def test_a_database_restart_costs_no_turn(postgres_database: str) -> None:
     saved = asyncio.run(store.retrieve("s"))
     assert saved is not None and len(saved.events) == 1  # read from the database, not started afresh
     assert watch.errors == 0
+
+
+def test_an_instance_serving_from_memory_sends_its_turns_elsewhere(tmp_path: Path) -> None:
+    """Rasa serves from memory when its endpoints name no usable tracker store: such an instance takes no turn."""
+    from rasa.core.tracker_store import SQLTrackerStore
+
+    def agent(store: object, ready: bool = True) -> SimpleNamespace:
+        return SimpleNamespace(tracker_store=store, is_ready=lambda: ready)
+
+    assert not_serving(None)
+    assert not_serving(agent(FailSafeTrackerStore(InMemoryTrackerStore(DOMAIN))))
+    sql = FailSafeTrackerStore(SQLTrackerStore(DOMAIN, dialect="sqlite", db=str(tmp_path / "tracker.db")))
+    assert not_serving(agent(sql, ready=False))  # the model is still loading
+    assert not not_serving(agent(sql))
