@@ -48,6 +48,7 @@ from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Sequence, Text, Tuple, Type
@@ -117,6 +118,36 @@ def vector_width(messages: Sequence[Message]) -> int:
         if doc is not None and doc.vocab.vectors_length:
             return int(doc.vocab.vectors_length)
     return 0
+
+
+#: AZERTY neighbours of each letter, for the typing slips of ``misspell``.
+AZERTY_NEIGHBOURS = {
+    "a": "zqs", "z": "aeqsd", "e": "zrsdf", "r": "etdfg", "t": "ryfgh", "y": "tughj", "u": "yihjk",
+    "i": "uojkl", "o": "iplm", "p": "olm", "q": "azsw", "s": "qzedxw", "d": "serfxc", "f": "drtgcv",
+    "g": "ftyhvb", "h": "gyujbn", "j": "huikn", "k": "jiol", "l": "kopm", "m": "lp", "w": "qsx",
+    "x": "wsdc", "c": "xdfv", "v": "cfgb", "b": "vghn", "n": "bhj",
+}
+
+
+def misspell(text: str, rate: float, rng: random.Random) -> str:
+    """``text`` with about ``rate`` of its words of 4 letters or more mistyped once.
+
+    One slip per altered word: a neighbouring key, a letter left out, two letters
+    swapped or a letter typed twice.  Used to train on noisy copies of the examples.
+    """
+
+    def slip(word: str) -> str:
+        i = rng.randrange(len(word) - 1)
+        kind = rng.randrange(4)
+        if kind == 0 and word[i] in AZERTY_NEIGHBOURS:
+            return word[:i] + rng.choice(AZERTY_NEIGHBOURS[word[i]]) + word[i + 1 :]
+        if kind == 1:
+            return word[:i] + word[i + 1 :]
+        if kind == 2:
+            return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        return word[:i] + word[i] + word[i:]
+
+    return " ".join(slip(w) if len(w) >= 4 and w.isalpha() and rng.random() < rate else w for w in text.split())
 
 
 def fitted_tfidf(params: Dict[Text, Any], vocabulary: Dict[Text, int], idf: np.ndarray) -> TfidfVectorizer:
@@ -190,6 +221,9 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             "calibration_folds": 0,
             "ranking_length": 10,
             "random_seed": 42,
+            # Noisy copies of each example added to the final fit (misspell), and their word rate.
+            "typo_copies": 0,
+            "typo_rate": 0.15,
             "max_iter": 3000,
         }
 
@@ -300,10 +334,35 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
             self.dense = dense_width(examples, list(self.component_config["featurizers"]))
         features = self.features(examples)
         self.temperature = self.calibrate(features, labels)
+        copies = int(self.component_config["typo_copies"])
+        if copies > 0:
+            features, labels = self.with_typos(examples, features, labels, copies)
         self.model = self.new_model().fit(features, labels)
         logger.info("LinearIntentClassifier: calibrated temperature %.3f", self.temperature)
         self.persist()
         return self._resource
+
+    def with_typos(
+        self, examples: Sequence[Message], features: scipy.sparse.csr_matrix, labels: List[str], copies: int
+    ) -> Tuple[scipy.sparse.csr_matrix, List[str]]:
+        """The training rows plus ``copies`` misspelled copies of each (lemmas and characters; dense rows kept)."""
+        assert self.words is not None and self.chars is not None
+        rng = random.Random(int(self.component_config["random_seed"]))  # noqa: S311 - training noise, not secrets
+        rate = float(self.component_config["typo_rate"])
+        n_sparse = len(self.words.vocabulary_) + len(self.chars.vocabulary_)
+        kept = features[:, n_sparse:]
+        blocks, all_labels = [features], list(labels)
+        for _ in range(copies):
+            noisy = scipy.sparse.hstack(
+                [
+                    self.words.transform([misspell(lemma_text(m), rate, rng) for m in examples]),
+                    self.chars.transform([misspell(char_text(m), rate, rng) for m in examples]),
+                    kept,
+                ]
+            )
+            blocks.append(noisy.tocsr())
+            all_labels += labels
+        return scipy.sparse.vstack(blocks).tocsr(), all_labels
 
     def persist(self) -> None:
         assert self.words is not None and self.chars is not None and self.model is not None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components import spacy_nlp
-from bot.components.linear_intent import LinearIntentClassifier, char_text, content_vector, lemma_text
+from bot.components.linear_intent import LinearIntentClassifier, char_text, content_vector, lemma_text, misspell
 from bot.components.spacy_nlp import SharedSpacyNLP
 
 EXAMPLES = {
@@ -242,3 +243,31 @@ def test_an_unknown_model_or_calibration_is_refused(tmp_path: Path) -> None:
         LinearIntentClassifier.create({"model": "forest"}, LocalModelStorage(tmp_path), Resource("x"), context)
     with pytest.raises(ValueError, match="calibration_folds"):
         LinearIntentClassifier.create({"calibration_folds": 1}, LocalModelStorage(tmp_path), Resource("y"), context)
+
+
+def test_misspell_makes_one_slip_per_altered_word_and_is_seeded() -> None:
+    text = "est-ce que je peux travailler depuis chez moi pendant le confinement"
+    noisy = misspell(text, 1.0, random.Random(7))
+    assert noisy == misspell(text, 1.0, random.Random(7)) != text
+    for before, after in zip(text.split(), noisy.split(), strict=True):
+        if len(before) < 4 or not before.isalpha():
+            assert after == before  # short words and hyphenated ones are left alone
+        else:
+            assert after != before and abs(len(after) - len(before)) <= 1
+    assert misspell(text, 0.0, random.Random(7)) == text
+
+
+def test_typo_copies_add_misspelled_rows_to_the_final_fit(tmp_path: Path, spacy_model: SpacyModel) -> None:
+    component, _, _ = trained(tmp_path / "plain", spacy_model)
+    with_copies, _, _ = trained(tmp_path / "copies", spacy_model, typo_copies=2, typo_rate=0.5)
+    examples = list(training_data(spacy_model).intent_examples)
+    features = with_copies.features(examples)
+    rows, labels = with_copies.with_typos(examples, features, [str(m.get("intent")) for m in examples], 2)
+    assert rows.shape == (3 * len(examples), features.shape[1])
+    assert labels == [str(m.get("intent")) for m in examples] * 3
+    assert (rows[: len(examples)] != features).nnz == 0  # the clean rows first, unchanged
+    text = "je peux travailer de chez moi ?"
+    assert parse(with_copies, spacy_model, text).get("intent")["name"] == "teletravail"
+    assert parse(component, spacy_model, text).get("intent_ranking") != parse(with_copies, spacy_model, text).get(
+        "intent_ranking"
+    )
