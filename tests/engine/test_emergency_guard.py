@@ -122,6 +122,9 @@ def test_saying_it_is_happening_now_keeps_the_alarm(guard: EmergencyGuard) -> No
         "ma glycémie est à 1,3, c'est normal ?",
         "quel régime pour le cholestérol ?",
         "le vaccin contre la grippe est-il dangereux ?",
+        # lookalikes of the practical questions below
+        "est-ce que je peux manger avant mon opération ?",
+        "dois-je faire le vaccin contre la grippe si je suis enceinte ?",
     ],
 )
 def test_medical_advice_becomes_hors_sujet(guard: EmergencyGuard, text: str) -> None:
@@ -148,28 +151,16 @@ def test_practical_questions_are_neither_advice_nor_distress(guard: EmergencyGua
     assert message.get("emergency") is None
 
 
-@pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("est-ce que je peux manger avant mon opération ?", "hors_sujet"),
-        ("dois-je faire le vaccin contre la grippe si je suis enceinte ?", "hors_sujet"),
-        ("je suis déprimée depuis la mort de mon mari", "soutien_detresse"),
-    ],
-)
-def test_their_lookalikes_still_are(guard: EmergencyGuard, text: str, intent: str) -> None:
-    [message] = guard.process([parsed(text, "droit_information", 0.3)])
-    assert message.get("intent")["name"] == intent
-
-
 def test_a_question_about_the_right_to_stop_a_treatment_is_not_advice(guard: EmergencyGuard) -> None:
     [message] = guard.process([parsed("ai-je le droit d'arrêter ma chimio ?", "droit_consentement", 0.8)])
     assert message.get("intent")["name"] == "droit_consentement"
 
 
 def test_distress_is_answered_when_the_classifier_has_nothing_better(guard: EmergencyGuard) -> None:
-    [weak] = guard.process([parsed("je suis au bout du rouleau avec tout ça", "droit_information", 0.3)])
-    assert weak.get("intent") == {"name": "soutien_detresse", "confidence": 1.0}
-    assert weak.get("emergency") is None
+    for text in ("je suis au bout du rouleau avec tout ça", "je suis déprimée depuis la mort de mon mari"):
+        [weak] = guard.process([parsed(text, "droit_information", 0.3)])
+        assert weak.get("intent") == {"name": "soutien_detresse", "confidence": 1.0}, text
+        assert weak.get("emergency") is None
     [sure] = guard.process([parsed("je suis épuisée, comment devenir proche aidante ?", "role_proche_aidant", 0.9)])
     assert sure.get("intent")["name"] == "role_proche_aidant"
 
