@@ -75,6 +75,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.model_selection import StratifiedKFold
 
 from bot.components.folds import MODELS, Model, class_scores, fold_scores, map_folds
+from bot.components.spelling import CORRECTED_LEMMAS, CORRECTED_TEXT
 from contract.text import strip_accents
 
 logger = logging.getLogger(__name__)
@@ -85,16 +86,21 @@ META_FILE = "meta.json"
 
 
 def lemma_text(message: Message) -> str:
-    """The message's lemmas (or token texts), lower case, without accents, separated by spaces."""
+    """The message's lemmas (or token texts), lower case, without accents, separated by spaces.
+
+    The lemmas of the ``SpellingCorrector``, when it ran, mend the typos.
+    """
     tokens = message.get(TOKENS_NAMES[TEXT]) or []
-    words = [(token.lemma or token.text) for token in tokens]
+    words = message.get(CORRECTED_LEMMAS) or [(token.lemma or token.text) for token in tokens]
     if not words:
         words = (message.get(TEXT) or "").split()
     return strip_accents(" ".join(words).casefold())
 
 
 def char_text(message: Message) -> str:
-    return " ".join(re.findall(r"\w+", strip_accents((message.get(TEXT) or "").casefold())))
+    """The words of the message (its typos mended by the ``SpellingCorrector``, when it ran), folded."""
+    text = message.get(CORRECTED_TEXT) or message.get(TEXT) or ""
+    return " ".join(re.findall(r"\w+", strip_accents(text.casefold())))
 
 
 def content_vector(message: Message, width: int) -> np.ndarray:
@@ -297,8 +303,17 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         model: Model = MODELS[self.component_config["model"]](**self.model_params())
         return model
 
-    def calibrate(self, features: scipy.sparse.csr_matrix, labels: List[str]) -> float:
-        """The softmax temperature fitted on out-of-fold scores; 1.0 when calibration is off or impossible."""
+    def calibrate(
+        self,
+        features: scipy.sparse.csr_matrix,
+        labels: List[str],
+        noisy: Sequence[scipy.sparse.csr_matrix] = (),
+    ) -> float:
+        """The softmax temperature fitted on out-of-fold scores; 1.0 when calibration is off or impossible.
+
+        ``noisy`` are misspelled copies of ``features`` (row for row): each fold trains on its rows
+        and their copies, as the final model does, so the temperature fits the model that serves.
+        """
         folds = int(self.component_config["calibration_folds"])
         smallest = min(labels.count(label) for label in set(labels))
         folds = min(folds, smallest)
@@ -311,7 +326,13 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         splits = list(splitter.split(np.zeros(len(labels)), labels))
         name, params = str(self.component_config["model"]), self.model_params()
         jobs = [
-            (name, params, features[train_rows], [labels[i] for i in train_rows], features[test_rows])
+            (
+                name,
+                params,
+                scipy.sparse.vstack([features[train_rows], *(copy[train_rows] for copy in noisy)]).tocsr(),
+                [labels[i] for i in train_rows] * (1 + len(noisy)),
+                features[test_rows],
+            )
             for train_rows, test_rows in splits
         ]
         for (_, test_rows), (fold_classes, fold_scores_) in zip(splits, map_folds(fold_scores, jobs), strict=True):
@@ -333,36 +354,35 @@ class LinearIntentClassifier(GraphComponent, IntentClassifier):
         if float(self.component_config["dense_weight"]) > 0:
             self.dense = dense_width(examples, list(self.component_config["featurizers"]))
         features = self.features(examples)
-        self.temperature = self.calibrate(features, labels)
-        copies = int(self.component_config["typo_copies"])
-        if copies > 0:
-            features, labels = self.with_typos(examples, features, labels, copies)
+        noisy = self.typo_copies(examples, features, int(self.component_config["typo_copies"]))
+        self.temperature = self.calibrate(features, labels, noisy)
+        if noisy:
+            features = scipy.sparse.vstack([features, *noisy]).tocsr()
+            labels = labels * (1 + len(noisy))
         self.model = self.new_model().fit(features, labels)
         logger.info("LinearIntentClassifier: calibrated temperature %.3f", self.temperature)
         self.persist()
         return self._resource
 
-    def with_typos(
-        self, examples: Sequence[Message], features: scipy.sparse.csr_matrix, labels: List[str], copies: int
-    ) -> Tuple[scipy.sparse.csr_matrix, List[str]]:
-        """The training rows plus ``copies`` misspelled copies of each (lemmas and characters; dense rows kept)."""
+    def typo_copies(
+        self, examples: Sequence[Message], features: scipy.sparse.csr_matrix, copies: int
+    ) -> List[scipy.sparse.csr_matrix]:
+        """``copies`` misspelled copies of the training rows (lemmas and characters; dense rows kept)."""
         assert self.words is not None and self.chars is not None
         rng = random.Random(int(self.component_config["random_seed"]))  # noqa: S311 - training noise, not secrets
         rate = float(self.component_config["typo_rate"])
         n_sparse = len(self.words.vocabulary_) + len(self.chars.vocabulary_)
         kept = features[:, n_sparse:]
-        blocks, all_labels = [features], list(labels)
-        for _ in range(copies):
-            noisy = scipy.sparse.hstack(
+        return [
+            scipy.sparse.hstack(
                 [
                     self.words.transform([misspell(lemma_text(m), rate, rng) for m in examples]),
                     self.chars.transform([misspell(char_text(m), rate, rng) for m in examples]),
                     kept,
                 ]
-            )
-            blocks.append(noisy.tocsr())
-            all_labels += labels
-        return scipy.sparse.vstack(blocks).tocsr(), all_labels
+            ).tocsr()
+            for _ in range(copies)
+        ]
 
     def persist(self) -> None:
         assert self.words is not None and self.chars is not None and self.model is not None

@@ -257,15 +257,20 @@ def test_misspell_makes_one_slip_per_altered_word_and_is_seeded() -> None:
     assert misspell(text, 0.0, random.Random(7)) == text
 
 
-def test_typo_copies_add_misspelled_rows_to_the_final_fit(tmp_path: Path, spacy_model: SpacyModel) -> None:
+def test_typo_copies_add_misspelled_rows_to_the_fit_and_to_the_calibration(
+    tmp_path: Path, spacy_model: SpacyModel
+) -> None:
     component, _, _ = trained(tmp_path / "plain", spacy_model)
-    with_copies, _, _ = trained(tmp_path / "copies", spacy_model, typo_copies=2, typo_rate=0.5)
+    with_copies, _, _ = trained(tmp_path / "copies", spacy_model, typo_copies=2, typo_rate=0.5, calibration_folds=2)
     examples = list(training_data(spacy_model).intent_examples)
+    labels = [str(m.get("intent")) for m in examples]
     features = with_copies.features(examples)
-    rows, labels = with_copies.with_typos(examples, features, [str(m.get("intent")) for m in examples], 2)
-    assert rows.shape == (3 * len(examples), features.shape[1])
-    assert labels == [str(m.get("intent")) for m in examples] * 3
-    assert (rows[: len(examples)] != features).nnz == 0  # the clean rows first, unchanged
+    copies = with_copies.typo_copies(examples, features, 2)
+    assert len(copies) == 2 and all(copy.shape == features.shape for copy in copies)
+    assert all((copy != features).nnz > 0 for copy in copies)  # misspelled lemmas and characters
+    # The calibration folds train on the copies too, as the final fit does: the temperature fits the served model.
+    assert with_copies.temperature == with_copies.calibrate(features, labels, copies)
+    assert with_copies.temperature != with_copies.calibrate(features, labels)
     text = "je peux travailer de chez moi ?"
     assert parse(with_copies, spacy_model, text).get("intent")["name"] == "teletravail"
     assert parse(component, spacy_model, text).get("intent_ranking") != parse(with_copies, spacy_model, text).get(
