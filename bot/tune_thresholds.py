@@ -17,7 +17,10 @@ file is kept for the NLU benchmark) must not be answered with
 a knowledge topic; ``hors_sujet``, a clarification or the fallback are right.
 They are weighted so that they count as much as the held-out set in total.
 The result is saved in reports/thresholds.json, with the same figures for the
-thresholds in config.yml (``in_config``); --write puts the best pair in config.yml.
+thresholds in config.yml (``in_config``); --write puts the best pair in config.yml,
+unless the pair already there keeps the gate and the best pair gains less than
+MIN_GAIN of utility: a gain smaller than one message's worth is noise, and moving
+the thresholds for it changes what people see for nothing.
 """
 
 from __future__ import annotations
@@ -46,6 +49,8 @@ CANDIDATES = 3  # buttons offered by action_clarify
 MIN_CANDIDATE = 0.1  # actions/knowledge/clarify.py
 #: evaluation/heldout.py's gate (0.92) plus a margin for messages the engine answers otherwise.
 MIN_ANSWERED_RIGHT = 0.94
+#: The least utility gain that moves the thresholds in config.yml (one message from wrong to no answer).
+MIN_GAIN = 1.0
 
 
 #: The emergency answer: the generic intent or any category's (urgence_vitale, urgence_suicide...).
@@ -134,6 +139,13 @@ def search(heldout: List[Tuple[Ranking, Set[str]]], negatives: List[Ranking]) ->
     return best
 
 
+def worth_writing(best: Dict[str, Any], current: Dict[str, Any]) -> bool:
+    """Whether ``best`` should replace the thresholds in config.yml (``current``)."""
+    if current["heldout_answered_right"] < MIN_ANSWERED_RIGHT:
+        return True
+    return bool(best["utility"] - current["utility"] >= MIN_GAIN)
+
+
 def current_thresholds() -> Tuple[float, float]:
     """The FallbackClassifier's (threshold, ambiguity_threshold) in config.yml."""
     pipeline = yaml.safe_load(CONFIG.read_text(encoding="utf-8"))["pipeline"]
@@ -166,9 +178,11 @@ def main() -> int:
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text(json.dumps(best, indent=2), encoding="utf-8")
     print(json.dumps(best, indent=2))
-    if args.write:
+    if args.write and worth_writing(best, best["in_config"]):
         write_config(best["threshold"], best["ambiguity_threshold"])
         print(f"written to {CONFIG}")
+    elif args.write:
+        print(f"{CONFIG} kept: the best pair gains less than {MIN_GAIN} of utility over it")
     return 0
 
 
