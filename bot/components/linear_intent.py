@@ -76,7 +76,7 @@ from sklearn.model_selection import StratifiedKFold
 
 from bot.components.folds import MODELS, Model, class_scores, fold_scores, map_folds
 from bot.components.spelling import CORRECTED_LEMMAS, CORRECTED_TEXT
-from contract.text import strip_accents
+from contract.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -94,13 +94,13 @@ def lemma_text(message: Message) -> str:
     words = message.get(CORRECTED_LEMMAS) or [(token.lemma or token.text) for token in tokens]
     if not words:
         words = (message.get(TEXT) or "").split()
-    return strip_accents(" ".join(words).casefold())
+    return fold(" ".join(words))
 
 
 def char_text(message: Message) -> str:
     """The words of the message (its typos mended by the ``SpellingCorrector``, when it ran), folded."""
     text = message.get(CORRECTED_TEXT) or message.get(TEXT) or ""
-    return " ".join(re.findall(r"\w+", strip_accents(text.casefold())))
+    return " ".join(re.findall(r"\w+", fold(text)))
 
 
 def content_vector(message: Message, width: int) -> np.ndarray:

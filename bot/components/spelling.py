@@ -21,8 +21,9 @@ by the classifier's lemma block).  What the person wrote, and what the forms and
 actions read, is unchanged.  Button payloads (``/intent{...}``) are left alone.
 
 Why: chosen by 5-fold cross-validation (README, *Performance*): on the assistant's
-own training data with typos injected into the validation folds, accuracy rose
-from 0.805 to 0.823, the same on clean messages.
+own training data with typos injected into the validation folds
+(``benchmarks/nlu/screen_spelling.py``), top-1 accuracy rose from 0.804 to 0.825,
+and from 0.830 to 0.832 on clean messages.
 
 Persistence: the vocabulary is written as JSON (no pickle).
 
@@ -52,17 +53,13 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.spacy_nlp import DEFAULT_EXCLUDE, load_shared
-from contract.text import strip_accents
+from contract.text import fold
 
 logger = logging.getLogger(__name__)
 
 CORRECTED_TEXT = "corrected_text"
 CORRECTED_LEMMAS = "corrected_lemmas"
 VOCABULARY_FILE = "vocabulary.json"
-
-
-def fold(word: str) -> str:
-    return strip_accents(word.casefold())
 
 
 class FrenchWords:
