@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any, Dict, Text, Tuple
+from typing import Any, Dict, Optional, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -68,6 +68,15 @@ def load_shared(name: str, exclude: Tuple[str, ...]) -> SpacyModel:
             model = SpacyModel(model=language, model_name=name)
             _loaded[key] = model
         return model
+
+
+def already_loaded(name: str, pipe: str) -> Optional[SpacyModel]:
+    """A copy of the spaCy model ``name`` this process already holds with the pipe ``pipe``, whatever it excludes."""
+    with _lock:
+        for (loaded_name, _), model in _loaded.items():
+            if loaded_name == name and pipe in model.model.pipe_names:
+                return model
+    return None
 
 
 def forget_loaded() -> None:

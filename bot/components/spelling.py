@@ -52,7 +52,7 @@ from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.components.spacy_nlp import DEFAULT_EXCLUDE, load_shared
+from bot.components.spacy_nlp import DEFAULT_EXCLUDE, already_loaded, load_shared
 from contract.text import fold
 
 logger = logging.getLogger(__name__)
@@ -71,7 +71,8 @@ class FrenchWords:
 
     @classmethod
     def of(cls, model_name: str) -> "FrenchWords":
-        language = load_shared(model_name, DEFAULT_EXCLUDE).model
+        # The copy SharedSpacyNLP loaded, whatever its ``exclude``: never a second copy of the model.
+        language = (already_loaded(model_name, "lemmatizer") or load_shared(model_name, DEFAULT_EXCLUDE)).model
         tables = language.get_pipe("lemmatizer").lookups
         index = tables.get_table("lemma_index") if tables.has_table("lemma_index") else {}
         lemmas = {word for pos in index.keys() for word in index[pos]}

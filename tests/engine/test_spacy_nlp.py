@@ -16,6 +16,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.components import spacy_nlp
 from bot.components.spacy_nlp import SharedSpacyNLP
+from bot.components.spelling import FrenchWords
 
 ROOT = Path(__file__).resolve().parents[2]
 SENTENCES = [
@@ -69,6 +70,23 @@ def test_messages_get_their_spacy_doc() -> None:
     [message] = component.process([Message.build(text=SENTENCES[0])], component.provide())
     doc = message.get("text_spacy_doc")
     assert doc is not None and [t.lemma_ for t in doc][:4] == ["mon", "mère", "être", "rester"]
+
+
+def test_the_spelling_corrector_reads_the_copy_already_loaded_whatever_it_excludes(
+    loads: list[tuple[Any, ...]],
+) -> None:
+    shared = create(exclude=["parser"]).provide()
+    french = FrenchWords.of("fr_core_news_md")
+    assert len(loads) == 1  # no second copy with the default exclude
+    assert "ner" in shared.model.pipe_names
+    assert "travailler" in french and "travailer" not in french
+
+
+def test_the_spelling_corrector_loads_the_model_when_nothing_holds_it(loads: list[tuple[Any, ...]]) -> None:
+    assert spacy_nlp.already_loaded("fr_core_news_md", "lemmatizer") is None
+    assert "travailler" in FrenchWords.of("fr_core_news_md")
+    assert len(loads) == 1
+    assert spacy_nlp.already_loaded("fr_core_news_md", "lemmatizer") is not None
 
 
 @pytest.mark.parametrize("config", [{"exclude": "parser"}, {"exclude": ["lemmatizer"]}])
