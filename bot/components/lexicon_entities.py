@@ -16,7 +16,9 @@ At inference it finds these phrases in the text, leftmost and longest first, on
 words folded the same way on both sides: lower case, no accents, a final
 ``s``/``x`` and then a final ``e`` dropped (``Patientes expertes`` finds
 ``patient expert``).  It outputs the canonical value (no synonym mapping needed)
-with the character span of the original text.
+with the character span of the original text.  Where the ``SpellingCorrector``
+mended a word (``corrected_spans``: « patient expret »), the mended word is
+matched, and the span stays the one the person wrote.
 
 ``only_with_intents`` keeps an entity type only when the message's intent is one
 of those listed: a field name (« nom », « numéro ») names a field to correct only
@@ -60,6 +62,8 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.components.spelling import CORRECTED_SPANS
+
 logger = logging.getLogger(__name__)
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -85,9 +89,23 @@ def fold_word(word: str) -> str:
     return plain
 
 
-def words(text: str) -> List[Tuple[str, int, int]]:
-    """``[(folded word, start, end), …]`` with the spans of the original text."""
-    return [(fold_word(m.group()), m.start(), m.end()) for m in WORD.finditer(text)]
+#: (start, end) of a word in the text as written -> its mended spelling
+Corrections = Dict[Tuple[int, int], str]
+
+
+def words(text: str, corrections: Optional[Corrections] = None) -> List[Tuple[str, int, int]]:
+    """``[(folded word, start, end), …]`` with the spans of the original text, mended words read as mended."""
+    mended = corrections or {}
+    return [(fold_word(mended.get(m.span(), m.group())), m.start(), m.end()) for m in WORD.finditer(text)]
+
+
+def corrections_of(message: Message) -> Corrections:
+    """The ``SpellingCorrector``'s mended words of ``message`` (none without the corrector)."""
+    found: Corrections = {}
+    for item in message.get(CORRECTED_SPANS) or []:
+        start, end, spelling = item
+        found[(int(start), int(end))] = str(spelling)
+    return found
 
 
 def phrase_key(text: str) -> Tuple[str, ...]:
@@ -141,9 +159,9 @@ def learn(training_data: TrainingData, knowledge: Dict[str, Dict[str, str]], roo
     return lexicon
 
 
-def find(lexicon: Lexicon, text: str) -> List[Dict[Text, Any]]:
+def find(lexicon: Lexicon, text: str, corrections: Optional[Corrections] = None) -> List[Dict[Text, Any]]:
     """The lexicon's phrases in ``text``, leftmost-longest, without overlaps."""
-    tokens = words(text)
+    tokens = words(text, corrections)
     longest = max((len(key) for _, key in lexicon), default=0)
     by_key: Dict[Tuple[str, ...], List[Tuple[str, str]]] = {}
     for (kind, key), value in lexicon.items():
@@ -245,7 +263,8 @@ class LexiconEntityExtractor(GraphComponent, EntityExtractorMixin):
             text = message.get(TEXT)
             if not text or str(text).startswith("/"):
                 continue
-            entities = [e for e in find(self.lexicon, str(text)) if self.allowed(e[ENTITY_ATTRIBUTE_TYPE], message)]
+            found = find(self.lexicon, str(text), corrections_of(message))
+            entities = [e for e in found if self.allowed(e[ENTITY_ATTRIBUTE_TYPE], message)]
             if entities:
                 entities = self.add_extractor_name(entities)
                 message.set(ENTITIES, [*(message.get(ENTITIES) or []), *entities], add_to_output=True)

@@ -14,11 +14,14 @@ and its lemma.  At inference, each word of 4 letters or more is looked up:
 - otherwise, when exactly one training word is one typo away from it (a letter
   left out, added, changed, or two neighbours swapped), that word is used.
 
-The result is written to two attributes of the message, never to its text:
+The result is written to three attributes of the message, never to its text:
 ``corrected_text`` (read by ``SentenceEmbeddingFeaturizer`` and by the character
-block of ``LinearIntentClassifier``) and ``corrected_lemmas``, one per token (read
-by the classifier's lemma block).  What the person wrote, and what the forms and
-actions read, is unchanged.  Button payloads (``/intent{...}``) are left alone.
+block of ``LinearIntentClassifier``), ``corrected_lemmas``, one per token (read
+by the classifier's lemma block), and ``corrected_spans``, the mended words by
+their place in the text as written (read by ``LexiconEntityExtractor``, so that
+« patient expret » is still the role ``patient_expert``, at the span the person
+wrote).  What the person wrote, and what the forms and actions read, is
+unchanged.  Button payloads (``/intent{...}``) are left alone.
 
 Why: chosen by 5-fold cross-validation (README, *Performance*): on the assistant's
 own training data with typos injected into the validation folds
@@ -59,6 +62,8 @@ logger = logging.getLogger(__name__)
 
 CORRECTED_TEXT = "corrected_text"
 CORRECTED_LEMMAS = "corrected_lemmas"
+#: ``[(start, end, spelling), …]``: the mended words, by their place in the text as written.
+CORRECTED_SPANS = "corrected_spans"
 VOCABULARY_FILE = "vocabulary.json"
 
 
@@ -222,6 +227,7 @@ class SpellingCorrector(GraphComponent):
             return
         pieces: List[str] = []
         lemmas: List[str] = []
+        spans: List[Tuple[int, int, str]] = []
         cursor = 0
         for token in tokens:
             found = self.vocabulary.correction(token.text, known=token.text in self.french)
@@ -230,10 +236,12 @@ class SpellingCorrector(GraphComponent):
                 pieces += [text[cursor : token.start], found[0]]
                 cursor = token.end
                 lemma = found[1]
+                spans.append((token.start, token.end, found[0]))
             lemmas.append(lemma)
         pieces.append(text[cursor:])
         message.set(CORRECTED_TEXT, "".join(pieces))
         message.set(CORRECTED_LEMMAS, lemmas)
+        message.set(CORRECTED_SPANS, spans)
 
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:

@@ -51,6 +51,12 @@ def test_comparisons(stack: Stack) -> None:
             entry = get_knowledge().get(role)
             assert entry is not None and entry.title in text
         assert message("profile_training") in text
+        # Typos in the roles' names: the SpellingCorrector mends them for the entity extractor too.
+        typos = stack.chat(client, "c quoi la difference entre un patient expret et un pair aidnat")
+        assert typos["topic"] == "compare.roles"
+        for role in ("role.patient_expert", "role.pair_aidant"):
+            entry = get_knowledge().get(role)
+            assert entry is not None and entry.title in typos["messages"][0]["text"]
 
 
 #: Messages that name several themes at once, so that the classifier is rarely sure of one.

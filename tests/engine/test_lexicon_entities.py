@@ -13,6 +13,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.components.lexicon_entities import LexiconConfigError, LexiconEntityExtractor, fold_word
+from bot.components.spelling import CORRECTED_SPANS
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 KNOWLEDGE = """
@@ -91,6 +92,23 @@ def test_phrases_from_annotations_synonyms_and_knowledge_are_found(tmp_path: Pat
     ]
     # only the role.* entries of the knowledge file
     assert entities(component, "le droit à l'information") == []
+
+
+def test_a_word_the_spelling_corrector_mended_is_matched_at_the_span_written(tmp_path: Path) -> None:
+    component, _, _ = trained(tmp_path)
+    text = "la diff entre un patient expret et un représentant des usgers ?"
+    mended = [
+        (text.index("expret"), text.index("expret") + len("expret"), "expert"),
+        (text.index("usgers"), text.index("usgers") + len("usgers"), "usagers"),
+    ]
+    assert entities(component, text) == []  # without the corrector's spans
+    message = Message.build(text=text)
+    message.set(CORRECTED_SPANS, mended)
+    [message] = component.process([message])
+    assert [(text[e["start"] : e["end"]], e["value"]) for e in message.get("entities")] == [
+        ("patient expret", "patient_expert"),
+        ("représentant des usgers", "representant_usagers"),
+    ]
 
 
 def test_field_names_count_only_in_a_correction(tmp_path: Path) -> None:

@@ -16,7 +16,14 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from bot.components import spacy_nlp
 from bot.components.linear_intent import char_text, lemma_text
 from bot.components.spacy_nlp import SharedSpacyNLP
-from bot.components.spelling import CORRECTED_LEMMAS, CORRECTED_TEXT, SpellingCorrector, Vocabulary, one_typo_apart
+from bot.components.spelling import (
+    CORRECTED_LEMMAS,
+    CORRECTED_SPANS,
+    CORRECTED_TEXT,
+    SpellingCorrector,
+    Vocabulary,
+    one_typo_apart,
+)
 
 CONTEXT = ExecutionContext(GraphSchema({}), "test")
 TRAINING = [
@@ -85,6 +92,9 @@ def test_a_word_one_typo_from_a_training_word_is_mended_for_the_features_only(
     assert message.get(CORRECTED_TEXT) == "Je voudrais travailler depuis chez moi, svp"
     assert "travailler" in message.get(CORRECTED_LEMMAS)
     assert "travailler" in char_text(message).split() and "travailler" in lemma_text(message).split()
+    start = text.index("travailer")
+    assert message.get(CORRECTED_SPANS) == [(start, start + len("travailer"), "travailler")]
+    assert corrected(component, spacy_model, "je voudrais travailler").get(CORRECTED_SPANS) == []
 
 
 def test_accents_come_back_and_known_or_short_or_ambiguous_words_stay(
