@@ -18,14 +18,13 @@ file (its test file is never opened).  Prints one JSON line per variant.
 
 from __future__ import annotations
 
-import argparse
 import json
 import sys
 import time
 from collections.abc import Sequence
 from typing import Any
 
-from benchmarks.nlu.screen_spelling import examples
+from benchmarks.nlu.screen_spelling import arguments, examples, front_end
 
 KNN_NEIGHBOURS = 3
 KNN_WEIGHTS = (2.0, 5.0, 10.0)
@@ -34,27 +33,15 @@ KNN_WEIGHTS = (2.0, 5.0, 10.0)
 def screen(texts: Sequence[str], labels: Sequence[str], n_folds: int) -> dict[str, float]:
     import numpy as np
     import scipy.sparse
-    from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
-    from rasa.shared.nlu.training_data.message import Message
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
     from sklearn.model_selection import StratifiedKFold
     from sklearn.svm import LinearSVC
 
-    from bot.components import spacy_nlp
     from bot.components.linear_intent import CHAR_PARAMS, WORD_PARAMS, char_text, lemma_text
     from bot.components.sentence_embeddings import default_encoder, encoded_text
-    from bot.components.spacy_nlp import SharedSpacyNLP
 
-    context = ExecutionContext(GraphSchema({}), "screen")
-    model = spacy_nlp.load_shared("fr_core_news_md", spacy_nlp.DEFAULT_EXCLUDE)
-    config = {**SharedSpacyNLP.get_default_config(), "model": "fr_core_news_md"}
-    nlp = SharedSpacyNLP.create(config, None, None, context)  # type: ignore[arg-type]
-    tokenizer = SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None, None, context)  # type: ignore[arg-type]
-    messages = [Message.build(text=text) for text in texts]
-    nlp.process(messages, model)
-    tokenizer.process(messages)
+    messages = front_end()(texts)
     encoder = default_encoder(2)
     encoded = [encoded_text(m) for m in messages]
     embeddings = np.vstack([np.asarray(encoder.query(encoded[i : i + 64])) for i in range(0, len(encoded), 64)])
@@ -104,10 +91,7 @@ def screen(texts: Sequence[str], labels: Sequence[str], n_folds: int) -> dict[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", choices=["own", "benchmark"], nargs="?", default="own")
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv)
     started = time.perf_counter()
     texts, labels = examples(args.data)
     for variant, accuracy in screen(texts, labels, args.folds).items():

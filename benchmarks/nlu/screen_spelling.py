@@ -19,7 +19,7 @@ import json
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -37,38 +37,58 @@ def examples(name: str) -> tuple[list[str], list[str]]:
     return [str(m.get("text")) for m in messages], [str(m.get("intent")) for m in messages]
 
 
-def screen(texts: Sequence[str], labels: Sequence[str], n_folds: int) -> dict[str, dict[str, float]]:
-    import numpy as np
-    import scipy.sparse
+def front_end() -> Callable[[Sequence[str]], list[Any]]:
+    """Texts -> Rasa messages with their spaCy docs and tokens, as the pipeline of config.yml makes them."""
     from rasa.engine.graph import ExecutionContext, GraphSchema
-    from rasa.engine.storage.local_model_storage import LocalModelStorage
-    from rasa.engine.storage.resource import Resource
     from rasa.nlu.tokenizers.spacy_tokenizer import SpacyTokenizer
     from rasa.shared.nlu.training_data.message import Message
-    from rasa.shared.nlu.training_data.training_data import TrainingData
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.model_selection import StratifiedKFold
-    from sklearn.svm import LinearSVC
 
     from bot.components import spacy_nlp
-    from bot.components.linear_intent import CHAR_PARAMS, WORD_PARAMS, char_text, lemma_text
-    from bot.components.sentence_embeddings import default_encoder, encoded_text
     from bot.components.spacy_nlp import SharedSpacyNLP
-    from bot.components.spelling import SpellingCorrector
 
     context = ExecutionContext(GraphSchema({}), "screen")
     model = spacy_nlp.load_shared("fr_core_news_md", spacy_nlp.DEFAULT_EXCLUDE)
     config = {**SharedSpacyNLP.get_default_config(), "model": "fr_core_news_md"}
     nlp = SharedSpacyNLP.create(config, None, None, context)  # type: ignore[arg-type]
     tokenizer = SpacyTokenizer.create(SpacyTokenizer.get_default_config(), None, None, context)  # type: ignore[arg-type]
-    encoder = default_encoder(2)
-    cache: dict[str, Any] = {}
 
     def messages(batch: Sequence[str]) -> list[Message]:
         built = [Message.build(text=text) for text in batch]
         nlp.process(built, model)
         tokenizer.process(built)
         return built
+
+    return messages
+
+
+def arguments(description: str | None, argv: Sequence[str] | None) -> argparse.Namespace:
+    """``[own|benchmark] [--folds N]``, the command line of every screening."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("data", choices=["own", "benchmark"], nargs="?", default="own")
+    parser.add_argument("--folds", type=int, default=5)
+    return parser.parse_args(argv)
+
+
+def screen(texts: Sequence[str], labels: Sequence[str], n_folds: int) -> dict[str, dict[str, float]]:
+    import numpy as np
+    import scipy.sparse
+    from rasa.engine.graph import ExecutionContext, GraphSchema
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.svm import LinearSVC
+
+    from bot.components.linear_intent import CHAR_PARAMS, WORD_PARAMS, char_text, lemma_text
+    from bot.components.sentence_embeddings import default_encoder, encoded_text
+    from bot.components.spelling import SpellingCorrector
+
+    context = ExecutionContext(GraphSchema({}), "screen")
+    messages = front_end()
+    encoder = default_encoder(2)
+    cache: dict[str, Any] = {}
 
     def embed(batch: Sequence[Message]) -> Any:
         todo = [encoded_text(m) for m in batch if encoded_text(m) not in cache]
@@ -108,10 +128,7 @@ def screen(texts: Sequence[str], labels: Sequence[str], n_folds: int) -> dict[st
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("data", choices=["own", "benchmark"], nargs="?", default="own")
-    parser.add_argument("--folds", type=int, default=5)
-    args = parser.parse_args(argv)
+    args = arguments(__doc__, argv)
     started = time.perf_counter()
     texts, labels = examples(args.data)
     result = screen(texts, labels, args.folds)

@@ -101,11 +101,7 @@ def words(text: str, corrections: Optional[Corrections] = None) -> List[Tuple[st
 
 def corrections_of(message: Message) -> Corrections:
     """The ``SpellingCorrector``'s mended words of ``message`` (none without the corrector)."""
-    found: Corrections = {}
-    for item in message.get(CORRECTED_SPANS) or []:
-        start, end, spelling = item
-        found[(int(start), int(end))] = str(spelling)
-    return found
+    return {(int(start), int(end)): str(spelling) for start, end, spelling in message.get(CORRECTED_SPANS) or []}
 
 
 def phrase_key(text: str) -> Tuple[str, ...]:
